@@ -1,0 +1,121 @@
+package io.earshot.config;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Every Earshot setting, read once from Java system properties ({@code earshot.*}) or environment
+ * variables ({@code EARSHOT_*}), with the defaults documented in docs/configuration.md.
+ *
+ * <p>Plain Java rather than MicroProfile Config so the WAR needs nothing beyond Jakarta EE 10.
+ */
+public final class EarshotConfig {
+
+    /** How far an acknowledged chunk is guaranteed to have travelled before the ack is sent. */
+    public enum Durability {
+        /** Written to the operating system: survives a crash of the server process. */
+        OS,
+        /** Forced to the storage device: survives a power loss too. */
+        DISK;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public final Path spoolDir;
+    public final Durability durability;
+    public final long forceIntervalMs;
+    public final long heartbeatIntervalMs;
+    public final long resumeGraceMs;
+    public final long maxSessionDurationMs;
+    public final long idleTimeoutMs;
+    public final long startTimeoutMs;
+    public final int maxBinaryPayload;
+    public final int maxTextMessage;
+    public final int maxSessionsPerClient;
+    public final int maxSessions;
+    public final int maxConnections;
+    public final int window;
+    public final int eventBuffer;
+    public final int outboundQueue;
+    public final long retryAfterMs;
+    public final double flowHighWater;
+    public final double flowLowWater;
+    public final long tickMs;
+
+    private EarshotConfig(Function<String, String> source) {
+        spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
+        durability = Durability.valueOf(
+                string(source, "earshot.spool.durability", "os").toUpperCase(Locale.ROOT));
+        forceIntervalMs = number(source, "earshot.spool.force-interval-ms", 50, 1, 10_000);
+        heartbeatIntervalMs = number(source, "earshot.heartbeat.interval-ms", 30_000, 500, 300_000);
+        resumeGraceMs = number(source, "earshot.resume.grace-ms", 120_000, 0, 3_600_000);
+        maxSessionDurationMs = number(source, "earshot.limits.max-session-duration-ms",
+                4 * 3_600_000L, 1_000, 48 * 3_600_000L);
+        idleTimeoutMs = number(source, "earshot.limits.idle-timeout-ms", 300_000, 1_000, 3_600_000);
+        startTimeoutMs = number(source, "earshot.limits.start-timeout-ms", 10_000, 500, 300_000);
+        maxBinaryPayload = (int) number(source, "earshot.limits.max-binary-payload", 262_144, 1_024, 4_194_304);
+        maxTextMessage = (int) number(source, "earshot.limits.max-text-message", 16_384, 1_024, 1_048_576);
+        maxSessionsPerClient = (int) number(source, "earshot.limits.max-sessions-per-client", 20, 1, 100_000);
+        maxSessions = (int) number(source, "earshot.limits.max-sessions", 200, 1, 100_000);
+        maxConnections = (int) number(source, "earshot.limits.max-connections", 400, 1, 200_000);
+        window = (int) number(source, "earshot.flow.window", 1_024, 1, 65_535);
+        eventBuffer = (int) number(source, "earshot.resume.event-buffer", 1_000, 1, 1_000_000);
+        outboundQueue = (int) number(source, "earshot.outbound.max-queued", 2_048, 16, 1_000_000);
+        retryAfterMs = number(source, "earshot.limits.retry-after-ms", 5_000, 0, 3_600_000);
+        flowHighWater = number(source, "earshot.flow.high-water-percent", 75, 1, 100) / 100.0;
+        flowLowWater = number(source, "earshot.flow.low-water-percent", 25, 0, 99) / 100.0;
+        tickMs = number(source, "earshot.timer.tick-ms", 50, 5, 1_000);
+        if (flowLowWater >= flowHighWater) {
+            throw new IllegalArgumentException(
+                    "earshot.flow.low-water-percent must be below earshot.flow.high-water-percent");
+        }
+    }
+
+    /** Reads the settings of this JVM: system properties first, then environment variables. */
+    public static EarshotConfig fromEnvironment() {
+        return fromSources(System.getProperties()::getProperty, System.getenv());
+    }
+
+    /** Reads settings from the given lookup (used by unit tests). */
+    public static EarshotConfig from(Map<String, String> values) {
+        return new EarshotConfig(values::get);
+    }
+
+    private static EarshotConfig fromSources(Function<String, String> properties, Map<String, String> env) {
+        return new EarshotConfig(key -> {
+            String value = properties.apply(key);
+            return value != null ? value : env.get(envName(key));
+        });
+    }
+
+    /** {@code earshot.limits.max-sessions} becomes {@code EARSHOT_LIMITS_MAX_SESSIONS}. */
+    static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static String string(Function<String, String> source, String key, String fallback) {
+        String value = source.apply(key);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    private static long number(Function<String, String> source, String key, long fallback, long min, long max) {
+        String value = source.apply(key);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        long parsed;
+        try {
+            parsed = Long.parseLong(value.trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, got '" + value + "'", e);
+        }
+        if (parsed < min || parsed > max) {
+            throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", got " + parsed);
+        }
+        return parsed;
+    }
+}
