@@ -75,6 +75,18 @@ public final class EarshotConfig {
         }
     }
 
+    private static volatile EarshotConfig current;
+
+    /** The settings of this JVM, read on first use and kept. */
+    public static EarshotConfig current() {
+        EarshotConfig c = current;
+        if (c == null) {
+            c = fromEnvironment();
+            current = c;
+        }
+        return c;
+    }
+
     /** Reads the settings of this JVM: system properties first, then environment variables. */
     public static EarshotConfig fromEnvironment() {
         return fromSources(System.getProperties()::getProperty, System.getenv());

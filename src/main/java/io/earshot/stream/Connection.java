@@ -1,0 +1,199 @@
+package io.earshot.stream;
+
+import io.earshot.protocol.AudioFrame;
+import io.earshot.protocol.ClientMessage;
+import io.earshot.protocol.ErrorCode;
+import io.earshot.protocol.ServerMessage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One WebSocket connection: liveness, its outbound queue, and the session attached to it (at most one).
+ * Inbound messages arrive one at a time from the container; the timer thread calls {@link #tick}.
+ */
+final class Connection {
+
+    private final String id = Ids.connectionId();
+    private final String identity;
+    private final Outbound outbound;
+    private final long openedNanos = System.nanoTime();
+    private final SessionRegistry registry;
+
+    /** Last time anything arrived from the peer; written by container threads, read by the timer. */
+    private volatile long lastHeardNanos = openedNanos;
+    /** The attached session, set once by {@code start}; read by the timer. */
+    private volatile StreamSession session;
+    /** Heartbeat interval in force (the server default until a session negotiates its own). */
+    private volatile long heartbeatMs;
+    /** Next heartbeat time; only the timer thread touches it. */
+    private long nextHeartbeatNanos;
+    /** When a close was requested, or 0; a close that does not complete in time is forced. */
+    private volatile long closeRequestedNanos;
+
+    Connection(SessionRegistry registry, String identity, Outbound.Transport transport, long heartbeatMs,
+            int maxQueued) {
+        this.registry = registry;
+        this.identity = identity;
+        this.heartbeatMs = heartbeatMs;
+        this.nextHeartbeatNanos = openedNanos + TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
+        this.outbound = new Outbound(transport, maxQueued, this::overflowed);
+    }
+
+    String id() {
+        return id;
+    }
+
+    String identity() {
+        return identity;
+    }
+
+    Outbound outbound() {
+        return outbound;
+    }
+
+    StreamSession session() {
+        return session;
+    }
+
+    void attach(StreamSession s) {
+        this.session = s;
+    }
+
+    void useHeartbeat(long intervalMs) {
+        this.heartbeatMs = intervalMs;
+    }
+
+    void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    void onMessage(ClientMessage message) {
+        heard();
+        StreamSession s = session;
+        if (message instanceof ClientMessage.Start start) {
+            if (s != null) {
+                reject(ServerMessage.Error.of(ErrorCode.ALREADY_STARTED,
+                        "This connection already carries a session; open a new connection for another.",
+                        "session " + s.id() + " is attached to connection " + id));
+            } else {
+                registry.start(this, start);
+            }
+            return;
+        }
+        if (message instanceof ClientMessage.Ping ping) {
+            outbound.send(new ServerMessage.Pong(ping.ts(), System.currentTimeMillis()));
+            return;
+        }
+        if (s == null) {
+            reject(notStarted("\"" + typeName(message) + "\" before start"));
+            return;
+        }
+        if (message instanceof ClientMessage.End) {
+            s.end(this);
+        } else if (message instanceof ClientMessage.Pause) {
+            s.pause(this);
+        } else if (message instanceof ClientMessage.Resume) {
+            s.resumeEvents(this);
+        } else if (message instanceof ClientMessage.Mark mark) {
+            s.mark(this, mark.name());
+        }
+    }
+
+    void onAudio(AudioFrame frame) {
+        heard();
+        StreamSession s = session;
+        if (s == null) {
+            reject(notStarted("audio frame (chunks " + frame.firstSeq() + ".." + frame.lastSeq() + ") before start")
+                    .withSeq(frame.firstSeq()));
+            return;
+        }
+        s.audio(this, frame);
+    }
+
+    /** Sends a non-fatal error; the connection and session go on. */
+    void reject(ServerMessage.Error error) {
+        SessionLog.fine("protocol.rejected", this, session, "code", error.code(), "detail", error.detail());
+        outbound.send(error);
+    }
+
+    /** Sends a fatal error, closes with its close code, and leaves the session waiting for a resume. */
+    void fail(ServerMessage.Error error) {
+        SessionLog.info("connection.failed", this, session, "code", error.code(), "detail", error.detail());
+        outbound.send(error);
+        int closeCode = ErrorCode.valueOf(error.code().toUpperCase(java.util.Locale.ROOT)).closeCode();
+        requestClose(closeCode, error.code());
+    }
+
+    void requestClose(int code, String reason) {
+        if (closeRequestedNanos == 0) {
+            closeRequestedNanos = System.nanoTime();
+        }
+        outbound.close(code, reason);
+        StreamSession s = session;
+        if (s != null) {
+            s.detach(this, reason);
+        }
+    }
+
+    /** The container reports the connection closed (by either side, or lost). */
+    void closed(String why) {
+        outbound.markDead();
+        StreamSession s = session;
+        if (s != null) {
+            s.detach(this, why);
+        }
+    }
+
+    /** Timer work: heartbeats, dead-peer detection, the start timeout, and forcing a stuck close. */
+    void tick(long now, long startTimeoutMs) {
+        long closeAt = closeRequestedNanos;
+        if (closeAt != 0) {
+            if (now - closeAt > TimeUnit.SECONDS.toNanos(5)) {
+                outbound.abort(ErrorCode.HEARTBEAT_TIMEOUT.closeCode(), "close timed out");
+            }
+            return;
+        }
+        long interval = TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
+        if (now - lastHeardNanos > 2 * interval) {
+            fail(ServerMessage.Error.of(ErrorCode.HEARTBEAT_TIMEOUT,
+                    "Nothing was heard from the client for two heartbeat intervals; the connection is closed "
+                            + "and the session waits for a resume.",
+                    "silent for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms, heartbeat interval "
+                            + heartbeatMs + " ms"));
+            return;
+        }
+        if (session == null && now - openedNanos > TimeUnit.MILLISECONDS.toNanos(startTimeoutMs)) {
+            fail(ServerMessage.Error.of(ErrorCode.START_TIMEOUT,
+                    "No start message arrived in time.", "start_timeout_ms=" + startTimeoutMs));
+            return;
+        }
+        if (now >= nextHeartbeatNanos) {
+            outbound.send(new ServerMessage.Heartbeat(System.currentTimeMillis()));
+            outbound.ping();
+            nextHeartbeatNanos = now + interval;
+        }
+    }
+
+    boolean isClosing() {
+        return closeRequestedNanos != 0 || outbound.isClosing();
+    }
+
+    private void overflowed() {
+        SessionLog.warn("connection.slow_consumer", this, session);
+        if (closeRequestedNanos == 0) {
+            closeRequestedNanos = System.nanoTime();
+        }
+        StreamSession s = session;
+        if (s != null) {
+            s.detach(this, "slow_consumer");
+        }
+        outbound.abort(ErrorCode.SLOW_CONSUMER.closeCode(), ErrorCode.SLOW_CONSUMER.wireName());
+    }
+
+    private static ServerMessage.Error notStarted(String detail) {
+        return ServerMessage.Error.of(ErrorCode.NOT_STARTED, "Send start before anything else.", detail);
+    }
+
+    private static String typeName(ClientMessage message) {
+        return message.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,60 @@
+package io.earshot.stream;
+
+import io.earshot.protocol.ServerMessage.SessionEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongFunction;
+
+/**
+ * A session's numbered events, the newest {@code capacity} of them kept so a resuming client can be sent
+ * exactly the ones it missed. Not thread-safe: the owning {@link StreamSession} guards it.
+ */
+final class EventLog {
+
+    private final int capacity;
+    private final ArrayDeque<SessionEvent> kept = new ArrayDeque<>();
+    private long lastSeq;
+
+    EventLog(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /** Numbers and keeps a new event; the oldest kept event is dropped when full. */
+    SessionEvent append(LongFunction<SessionEvent> factory) {
+        SessionEvent event = factory.apply(lastSeq + 1);
+        lastSeq = event.eventSeq();
+        if (kept.size() == capacity) {
+            kept.removeFirst();
+        }
+        kept.addLast(event);
+        return event;
+    }
+
+    long lastSeq() {
+        return lastSeq;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** The kept events numbered above {@code seq}, oldest first. */
+    List<SessionEvent> after(long seq) {
+        List<SessionEvent> out = new ArrayList<>();
+        for (SessionEvent e : kept) {
+            if (e.eventSeq() > seq) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The first event number above {@code seq} that is no longer kept, or 0 if none was dropped:
+     * events {@code seq+1 .. firstKept-1} are lost to a client that last saw {@code seq}.
+     */
+    long firstKeptSeq() {
+        return kept.isEmpty() ? lastSeq + 1 : kept.peekFirst().eventSeq();
+    }
+}

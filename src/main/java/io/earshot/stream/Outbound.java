@@ -1,0 +1,219 @@
+package io.earshot.stream;
+
+import io.earshot.protocol.ServerMessage;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A connection's outgoing messages: a bounded queue drained by one writer, one send in flight at a
+ * time (Tyrus refuses concurrent sends). {@link #send} never blocks; it returns false once the
+ * connection is closing, and overflowing the queue closes the connection as a slow consumer.
+ * Acks are coalesced into one slot that is sent before the next queued message: only the highest
+ * cumulative ack matters.
+ */
+final class Outbound {
+
+    /** What Outbound needs from a WebSocket; implemented over {@code jakarta.websocket.Session}. */
+    interface Transport {
+        /** Starts an asynchronous send; {@code done} gets null on success or the failure. */
+        void send(ServerMessage message, Consumer<Throwable> done);
+
+        void ping();
+
+        void close(int code, String reason);
+    }
+
+    private record Close(int code, String reason) {
+    }
+
+    private static final Object PING = new Object();
+
+    private final Transport transport;
+    private final int maxQueued;
+    private final Runnable onOverflow;
+
+    private final Object lock = new Object();
+    /** Messages, pings and the final close, in order; guarded by lock. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    /** Highest ack waiting to be sent, or -1; guarded by lock. */
+    private long pendingAck = -1;
+    /** A send is in flight; guarded by lock. */
+    private boolean writing;
+    /** A close is queued or done: nothing more is accepted; guarded by lock. */
+    private boolean closing;
+    /** The transport failed or closed: nothing more is written; guarded by lock. */
+    private boolean dead;
+    /** Number of messages handed to the transport; guarded by lock. */
+    private long sent;
+    /** Drain loop work-in-progress counter: lets completion handlers that run inline avoid recursion. */
+    private final AtomicInteger wip = new AtomicInteger();
+
+    Outbound(Transport transport, int maxQueued, Runnable onOverflow) {
+        this.transport = transport;
+        this.maxQueued = maxQueued;
+        this.onOverflow = onOverflow;
+    }
+
+    /** Queues a message. Returns false if the connection is closing or the queue overflowed. */
+    boolean send(ServerMessage message) {
+        boolean overflow = false;
+        synchronized (lock) {
+            if (closing) {
+                return false;
+            }
+            if (queue.size() >= maxQueued) {
+                overflow = true;
+            } else {
+                queue.add(message);
+            }
+        }
+        if (overflow) {
+            onOverflow.run();
+            return false;
+        }
+        drain();
+        return true;
+    }
+
+    /** Queues a cumulative ack, merged with any ack not yet sent. */
+    void ack(long seq) {
+        synchronized (lock) {
+            if (closing) {
+                return;
+            }
+            pendingAck = Math.max(pendingAck, seq);
+        }
+        drain();
+    }
+
+    /** Queues a protocol-level ping. */
+    void ping() {
+        synchronized (lock) {
+            if (closing || queue.size() >= maxQueued) {
+                return;
+            }
+            queue.add(PING);
+        }
+        drain();
+    }
+
+    /** Sends everything queued so far, then closes. Later sends are refused. */
+    void close(int code, String reason) {
+        synchronized (lock) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            queue.add(new Close(code, reason));
+        }
+        drain();
+    }
+
+    /** Closes at once, dropping what is queued (the peer is not reading). */
+    void abort(int code, String reason) {
+        synchronized (lock) {
+            if (dead) {
+                return;
+            }
+            closing = true;
+            dead = true;
+            queue.clear();
+            pendingAck = -1;
+        }
+        transport.close(code, reason);
+    }
+
+    /** The transport is gone: stop writing. */
+    void markDead() {
+        synchronized (lock) {
+            closing = true;
+            dead = true;
+            queue.clear();
+        }
+    }
+
+    boolean isClosing() {
+        synchronized (lock) {
+            return closing;
+        }
+    }
+
+    /** Fraction of the queue in use, 0..1. */
+    double fill() {
+        synchronized (lock) {
+            return queue.size() / (double) maxQueued;
+        }
+    }
+
+    long sentCount() {
+        synchronized (lock) {
+            return sent;
+        }
+    }
+
+    private void drain() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            while (true) {
+                Object next;
+                synchronized (lock) {
+                    if (writing || dead) {
+                        break;
+                    }
+                    if (pendingAck >= 0) {
+                        next = new ServerMessage.Ack(pendingAck);
+                        pendingAck = -1;
+                    } else {
+                        next = queue.poll();
+                        if (next == null) {
+                            break;
+                        }
+                    }
+                    writing = true;
+                    sent++;
+                }
+                dispatch(next);
+            }
+        } while (wip.decrementAndGet() != 0);
+    }
+
+    private void dispatch(Object item) {
+        if (item instanceof ServerMessage message) {
+            try {
+                transport.send(message, this::sendDone);
+            } catch (RuntimeException e) {
+                sendDone(e);
+            }
+        } else if (item == PING) {
+            try {
+                transport.ping();
+            } catch (RuntimeException ignored) {
+                // A ping that cannot be sent means the connection is going; the close path handles that.
+            }
+            sendDone(null);
+        } else if (item instanceof Close close) {
+            synchronized (lock) {
+                dead = true;
+                writing = false;
+            }
+            transport.close(close.code(), close.reason());
+        }
+    }
+
+    private void sendDone(Throwable failure) {
+        synchronized (lock) {
+            writing = false;
+            if (failure != null) {
+                dead = true;
+                closing = true;
+                queue.clear();
+            }
+        }
+        if (failure == null) {
+            drain();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.earshot.stream;
+
+import jakarta.websocket.Session;
+import java.lang.reflect.Method;
+
+/**
+ * The client identity used for the per-client session limit until authentication exists: the peer's IP
+ * address. The Jakarta WebSocket API does not expose it, so it is read from the container's session where
+ * the container offers it (Tyrus, as in Payara and GlassFish), else "unknown" (all such clients share one
+ * limit).
+ */
+final class PeerAddress {
+
+    private PeerAddress() {
+    }
+
+    static String of(Session ws) {
+        Object fromProps = ws.getUserProperties().get("jakarta.websocket.endpoint.remoteAddress");
+        if (fromProps != null) {
+            return String.valueOf(fromProps);
+        }
+        try {
+            Method m = ws.getClass().getMethod("getRemoteAddr");
+            Object addr = m.invoke(ws);
+            if (addr != null) {
+                return String.valueOf(addr);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Not Tyrus: fall through.
+        }
+        return "unknown";
+    }
+}

@@ -1,0 +1,233 @@
+package io.earshot.stream;
+
+import io.earshot.config.EarshotConfig;
+import io.earshot.protocol.ClientMessage;
+import io.earshot.protocol.CloseCodes;
+import io.earshot.protocol.ErrorCode;
+import io.earshot.protocol.ServerMessage;
+import io.earshot.spool.AudioSpool;
+import io.earshot.spool.SessionSpool;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every open connection and every session that is live or waiting for a resume: admission against the
+ * server-wide and per-client limits, resume by token, and the one timer that drives heartbeats,
+ * timeouts, forced flushes and the end of grace periods.
+ */
+@ApplicationScoped
+public class SessionRegistry {
+
+    private static final Logger LOG = Logger.getLogger(SessionRegistry.class.getName());
+
+    @Resource
+    private ManagedScheduledExecutorService scheduler;
+
+    private EarshotConfig config;
+    private AudioSpool spool;
+    /** Null when the spool directory is usable; otherwise why not. */
+    private volatile String spoolProblem;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
+    /** Serializes admission so the session limits hold under concurrent starts. */
+    private final Object admission = new Object();
+    private ScheduledFuture<?> timer;
+
+    @PostConstruct
+    void init() {
+        config = EarshotConfig.current();
+        spool = new AudioSpool(config);
+        try {
+            spool.checkWritable();
+            LOG.info(() -> "Earshot spool directory: " + spool.root() + ", durability " + config.durability.wireName());
+        } catch (IOException | RuntimeException e) {
+            spoolProblem = "spool directory " + spool.root() + " is not writable: " + e.getMessage();
+            LOG.severe("Earshot cannot store audio, every session will be refused: " + spoolProblem);
+        }
+        timer = scheduler.scheduleAtFixedRate(this::tick, config.tickMs, config.tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    @PreDestroy
+    void shutdown() {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        for (Connection c : connections) {
+            c.requestClose(CloseCodes.GOING_AWAY, "going_away");
+        }
+        for (StreamSession s : sessions.values()) {
+            s.closeSpool();
+        }
+    }
+
+    public EarshotConfig config() {
+        return config;
+    }
+
+    /** Registers a new connection, or returns null (after closing it) when the server has too many. */
+    Connection open(String identity, Outbound.Transport transport) {
+        Connection c = new Connection(this, identity, transport, config.heartbeatIntervalMs, config.outboundQueue);
+        if (connections.size() >= config.maxConnections) {
+            c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
+                    "The server has too many open connections; try again shortly.",
+                    "max_connections=" + config.maxConnections).withRetryAfterMs(config.retryAfterMs));
+            return c;
+        }
+        connections.add(c);
+        SessionLog.fine("connection.opened", c, null);
+        return c;
+    }
+
+    void closed(Connection c, String why) {
+        c.closed(why);
+        connections.remove(c);
+        SessionLog.fine("connection.closed", c, c.session(), "reason", why);
+    }
+
+    /** Handles {@code start}: a new session, or a resume. */
+    void start(Connection c, ClientMessage.Start start) {
+        if (start.resume() != null) {
+            resume(c, start.resume());
+            return;
+        }
+        SessionSettings settings;
+        SessionSettings.Outcome outcome = SessionSettings.negotiate(start, config);
+        if (outcome instanceof SessionSettings.Refused refused) {
+            c.reject(refused.error());
+            return;
+        }
+        settings = ((SessionSettings.Agreed) outcome).settings();
+        if (spoolProblem != null) {
+            c.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
+                    "The server cannot store audio right now.", "spool unavailable")
+                    .withRetryAfterMs(config.retryAfterMs));
+            return;
+        }
+        synchronized (admission) {
+            int live = 0;
+            int mine = 0;
+            for (StreamSession s : sessions.values()) {
+                if (!s.isEnded()) {
+                    live++;
+                    if (s.identity().equals(c.identity())) {
+                        mine++;
+                    }
+                }
+            }
+            if (live >= config.maxSessions) {
+                c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
+                        "The server is at its session limit; try again shortly.",
+                        "max_sessions=" + config.maxSessions).withRetryAfterMs(config.retryAfterMs));
+                return;
+            }
+            if (mine >= config.maxSessionsPerClient) {
+                c.fail(ServerMessage.Error.of(ErrorCode.TOO_MANY_SESSIONS,
+                        "This client already has the most sessions allowed; end or abandon one first.",
+                        "max_sessions_per_client=" + config.maxSessionsPerClient + " (sessions waiting for a "
+                                + "resume count until their grace period ends)")
+                        .withRetryAfterMs(config.retryAfterMs));
+                return;
+            }
+            String id = Ids.sessionId();
+            String token = Ids.resumeToken();
+            SessionSpool sessionSpool;
+            try {
+                sessionSpool = spool.create(id);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot create spool for " + id, e);
+                c.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
+                        "The server cannot store audio right now.", "spool create failed: "
+                                + e.getClass().getSimpleName()).withRetryAfterMs(config.retryAfterMs));
+                return;
+            }
+            StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool);
+            sessions.put(id, s);
+            c.attach(s);
+            try {
+                s.attachFirst(c, token);
+            } catch (IOException e) {
+                sessions.remove(id);
+                s.closeSpool();
+                c.attach(null);
+                c.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
+                        "The server cannot store audio right now.", "metadata write failed: "
+                                + e.getClass().getSimpleName()).withRetryAfterMs(config.retryAfterMs));
+            }
+        }
+    }
+
+    private void resume(Connection c, ClientMessage.ResumeRequest resume) {
+        if (resume.sessionId() == null || resume.resumeToken() == null) {
+            c.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
+                    "resume needs \"session_id\" and \"resume_token\".", "missing field in start.resume"));
+            return;
+        }
+        StreamSession s = sessions.get(resume.sessionId());
+        // One answer for unknown, expired and wrong-token sessions: nothing to learn by probing.
+        if (s == null || !s.tokenMatches(resume.resumeToken())) {
+            SessionLog.info("session.resume_rejected", c, null, "requested_session_id",
+                    resume.sessionId().length() <= 64 ? resume.sessionId() : "(too long)");
+            c.reject(ServerMessage.Error.of(ErrorCode.RESUME_REJECTED,
+                    "The session cannot be resumed: it is unknown, its grace period is over, or the token is wrong.",
+                    "start a new session; audio of the old one is kept on the server"));
+            return;
+        }
+        c.attach(s);
+        s.resume(c, resume.lastEventSeq() == null ? 0 : resume.lastEventSeq());
+    }
+
+    /** Counts for the status resource. */
+    public Map<String, Object> status() {
+        int attached = 0;
+        int detached = 0;
+        int ended = 0;
+        for (StreamSession s : sessions.values()) {
+            if (s.isEnded()) {
+                ended++;
+            } else if (s.isAttached()) {
+                attached++;
+            } else {
+                detached++;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections", connections.size());
+        m.put("sessions_attached", attached);
+        m.put("sessions_detached", detached);
+        m.put("sessions_ended_replayable", ended);
+        m.put("spool_ok", spoolProblem == null);
+        return m;
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        // The timer must survive anything one connection or session does.
+        for (Connection c : connections) {
+            try {
+                c.tick(now, config.startTimeoutMs);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "connection timer work failed for " + c.id(), e);
+            }
+        }
+        sessions.values().removeIf(s -> {
+            try {
+                return s.tick(now);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "session timer work failed for " + s.id(), e);
+                return false;
+            }
+        });
+    }
+}

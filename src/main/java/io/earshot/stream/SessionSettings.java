@@ -1,0 +1,131 @@
+package io.earshot.stream;
+
+import io.earshot.config.EarshotConfig;
+import io.earshot.config.EarshotConfig.Durability;
+import io.earshot.protocol.ClientMessage;
+import io.earshot.protocol.ErrorCode;
+import io.earshot.protocol.ServerMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** What a {@code start} negotiated: audio format, durability, features and the limits in force. */
+record SessionSettings(String codec, int sampleRate, int channels, Durability durability, List<String> features,
+        long maxDurationMs, long idleTimeoutMs, long resumeGraceMs, long heartbeatIntervalMs) {
+
+    static final List<String> CODECS = List.of("pcm_s16le");
+    static final Set<Integer> PCM_RATES = Set.of(8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000);
+    static final List<String> FEATURES = List.of("marks");
+    static final long MIN_HEARTBEAT_MS = 500;
+    static final long MIN_IDLE_MS = 1_000;
+    static final long MIN_DURATION_MS = 1_000;
+
+    /** Negotiation outcome: settings, or the error to send. */
+    sealed interface Outcome {
+    }
+
+    record Agreed(SessionSettings settings) implements Outcome {
+    }
+
+    record Refused(ServerMessage.Error error) implements Outcome {
+    }
+
+    static Outcome negotiate(ClientMessage.Start start, EarshotConfig config) {
+        List<String> offered = start.codecs();
+        if (offered == null || offered.isEmpty()) {
+            return refuse(ErrorCode.BAD_MESSAGE, "start must offer at least one codec in \"codecs\".",
+                    "e.g. \"codecs\": [\"pcm_s16le\"]");
+        }
+        String codec = null;
+        for (String c : offered) {
+            if (c != null && CODECS.contains(c.toLowerCase(Locale.ROOT))) {
+                codec = c.toLowerCase(Locale.ROOT);
+                break;
+            }
+        }
+        if (codec == null) {
+            return new Refused(ServerMessage.Error.of(ErrorCode.UNSUPPORTED_CODEC,
+                    "None of the offered codecs is supported.", "offered " + clip(offered))
+                    .withSupported(CODECS));
+        }
+        if (start.sampleRate() == null || start.channels() == null) {
+            return refuse(ErrorCode.BAD_MESSAGE, "start must give \"sample_rate\" and \"channels\".",
+                    "sample_rate=" + start.sampleRate() + " channels=" + start.channels());
+        }
+        if (!PCM_RATES.contains(start.sampleRate())) {
+            return refuse(ErrorCode.UNSUPPORTED_AUDIO_FORMAT,
+                    "Sample rate " + start.sampleRate() + " Hz is not supported for " + codec + ".",
+                    "supported rates: 8000, 16000, 22050, 24000, 32000, 44100, 48000");
+        }
+        if (start.channels() != 1 && start.channels() != 2) {
+            return refuse(ErrorCode.UNSUPPORTED_AUDIO_FORMAT,
+                    start.channels() + " channels are not supported.", "channels must be 1 or 2");
+        }
+        Durability durability = config.durability;
+        if (start.durability() != null) {
+            Durability asked;
+            try {
+                asked = Durability.valueOf(start.durability().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                return refuse(ErrorCode.BAD_MESSAGE, "\"durability\" must be \"os\" or \"disk\".",
+                        "got " + clip(start.durability()));
+            }
+            // A client may ask for stronger durability than the server's, never weaker.
+            if (asked == Durability.DISK) {
+                durability = Durability.DISK;
+            }
+        }
+        List<String> features = new ArrayList<>();
+        if (start.features() != null) {
+            for (String f : start.features()) {
+                if (FEATURES.contains(f) && !features.contains(f)) {
+                    features.add(f);
+                }
+            }
+        }
+        ClientMessage.RequestedLimits asked = start.limits();
+        long maxDuration = config.maxSessionDurationMs;
+        long idle = config.idleTimeoutMs;
+        long grace = config.resumeGraceMs;
+        long heartbeat = config.heartbeatIntervalMs;
+        if (asked != null) {
+            maxDuration = tighter(maxDuration, asked.maxSessionDurationMs(), MIN_DURATION_MS);
+            idle = tighter(idle, asked.idleTimeoutMs(), MIN_IDLE_MS);
+            grace = tighter(grace, asked.resumeGraceMs(), 0);
+            heartbeat = tighter(heartbeat, asked.heartbeatIntervalMs(), MIN_HEARTBEAT_MS);
+        }
+        return new Agreed(new SessionSettings(codec, start.sampleRate(), start.channels(), durability,
+                List.copyOf(features), maxDuration, idle, grace, heartbeat));
+    }
+
+    /** Bytes of one second of audio (PCM s16le). */
+    long bytesPerSecond() {
+        return 2L * channels * sampleRate;
+    }
+
+    /** Bytes in one sample frame; every PCM chunk must be a whole number of them. */
+    int frameBytes() {
+        return 2 * channels;
+    }
+
+    ServerMessage.Codec codecInfo() {
+        return new ServerMessage.Codec(codec, sampleRate, channels);
+    }
+
+    private static long tighter(long serverValue, Long asked, long floor) {
+        if (asked == null) {
+            return serverValue;
+        }
+        return Math.max(floor, Math.min(serverValue, asked));
+    }
+
+    private static Refused refuse(ErrorCode code, String message, String detail) {
+        return new Refused(ServerMessage.Error.of(code, message, detail));
+    }
+
+    private static String clip(Object value) {
+        String s = String.valueOf(value);
+        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+    }
+}

@@ -1,0 +1,455 @@
+package io.earshot.stream;
+
+import io.earshot.config.EarshotConfig;
+import io.earshot.config.EarshotConfig.Durability;
+import io.earshot.protocol.AudioFrame;
+import io.earshot.protocol.CloseCodes;
+import io.earshot.protocol.ErrorCode;
+import io.earshot.protocol.ServerMessage;
+import io.earshot.protocol.ServerMessage.SessionEvent;
+import io.earshot.spool.SessionSpool;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+
+/**
+ * One streaming session: its audio spool, sequence and event numbering, and the connection currently
+ * attached to it, if any. A session outlives its connections: after a disconnect it waits for a resume
+ * until its grace period ends. All state is guarded by {@code this}.
+ */
+final class StreamSession {
+
+    static final String PROTOCOL = "earshot.v1";
+    static final int MAX_PENDING_MARKS = 1_000;
+    static final int MAX_MARK_NAME = 200;
+
+    private record PendingMark(String name, long seq) {
+    }
+
+    private final String id;
+    private final byte[] tokenHash;
+    private final String identity;
+    private final SessionSettings settings;
+    private final EarshotConfig config;
+    private final SessionSpool spool;
+    private final SequenceTracker tracker;
+    private final EventLog events;
+    private final Instant createdAt = Instant.now();
+    private final long createdNanos = System.nanoTime();
+
+    private Connection attached;
+    private boolean ended;
+    private String endReason;
+    private int attempt;
+    private long lastAudioNanos = createdNanos;
+    private long detachedNanos = createdNanos;
+    private long endedNanos;
+    private long lastForceNanos = createdNanos;
+    /** The attached client asked to hold events. */
+    private boolean paused;
+    /** Highest event number handed to the attached connection. */
+    private long deliveredSeq;
+    /** A {@code flow slow_down} is in force on the attached connection. */
+    private boolean slowDown;
+    private final ArrayDeque<PendingMark> marks = new ArrayDeque<>();
+
+    StreamSession(String id, String resumeToken, String identity, SessionSettings settings, EarshotConfig config,
+            SessionSpool spool) {
+        this.id = id;
+        this.tokenHash = Ids.hash(resumeToken);
+        this.identity = identity;
+        this.settings = settings;
+        this.config = config;
+        this.spool = spool;
+        this.tracker = new SequenceTracker(config.window, 0);
+        this.events = new EventLog(config.eventBuffer);
+    }
+
+    String id() {
+        return id;
+    }
+
+    String identity() {
+        return identity;
+    }
+
+    synchronized int attempt() {
+        return attempt;
+    }
+
+    synchronized boolean isEnded() {
+        return ended;
+    }
+
+    synchronized boolean isAttached() {
+        return attached != null;
+    }
+
+    SessionSettings settings() {
+        return settings;
+    }
+
+    boolean tokenMatches(String presented) {
+        return Ids.matches(presented, tokenHash);
+    }
+
+    /** First connection: answer {@code started} with the resume token (the only time it is sent). */
+    synchronized void attachFirst(Connection connection, String resumeToken) throws IOException {
+        attempt = 1;
+        attached = connection;
+        connection.useHeartbeat(settings.heartbeatIntervalMs());
+        writeMetadata();
+        connection.outbound().send(started(resumeToken, false, null));
+        SessionLog.info("session.started", connection, this, "codec", settings.codec(),
+                "sample_rate", settings.sampleRate(), "channels", settings.channels(),
+                "durability", settings.durability().wireName());
+    }
+
+    /** A reconnecting client proved it holds the token: move the session to its new connection. */
+    synchronized void resume(Connection connection, long lastEventSeq) {
+        Connection previous = attached;
+        if (previous != null && previous != connection) {
+            previous.fail(ServerMessage.Error.of(ErrorCode.SESSION_TAKEN_OVER,
+                    "This session was resumed on another connection.",
+                    "session " + id + " resumed by connection " + connection.id()));
+        }
+        attempt++;
+        attached = connection;
+        paused = false;
+        slowDown = false;
+        connection.useHeartbeat(settings.heartbeatIntervalMs());
+        if (!ended) {
+            forceAndAck();
+        }
+        long seen = Math.max(0, Math.min(lastEventSeq, events.lastSeq()));
+        ServerMessage.EventRange lost = null;
+        long firstKept = events.firstKeptSeq();
+        if (seen + 1 < firstKept) {
+            lost = new ServerMessage.EventRange(seen + 1, firstKept - 1);
+        }
+        connection.outbound().send(started(null, true, lost));
+        deliveredSeq = seen;
+        deliverHeld();
+        SessionLog.info("session.resumed", connection, this, "last_acked_seq", tracker.acked(),
+                "replayed", events.lastSeq() - seen, "took_over", previous != null && previous != connection);
+        if (ended) {
+            connection.outbound().close(CloseCodes.NORMAL, "ended");
+        }
+    }
+
+    /** The connection went away; the session waits for a resume. */
+    synchronized void detach(Connection connection, String why) {
+        if (attached != connection) {
+            return;
+        }
+        attached = null;
+        detachedNanos = System.nanoTime();
+        SessionLog.info("session.detached", connection, this, "reason", why, "last_acked_seq", tracker.acked(),
+                "resumable_for_ms", ended ? 0 : settings.resumeGraceMs());
+    }
+
+    synchronized void audio(Connection connection, AudioFrame frame) {
+        if (attached != connection) {
+            return;
+        }
+        if (ended) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
+                    "The session has ended; no more audio is accepted.", "chunks from " + frame.firstSeq()
+                            + " refused after end").withSeq(frame.firstSeq()));
+            return;
+        }
+        SequenceTracker.Verdict verdict = tracker.check(frame);
+        if (verdict instanceof SequenceTracker.Duplicate) {
+            connection.outbound().ack(tracker.acked());
+        } else if (verdict instanceof SequenceTracker.Gap gap) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.OUT_OF_ORDER,
+                    "Audio chunks must be sent in order without gaps; resend from the expected sequence number.",
+                    "frame starts at " + frame.firstSeq() + " but " + gap.expectedSeq() + " is next")
+                    .withSeq(frame.firstSeq()).withExpectedSeq(gap.expectedSeq()));
+        } else if (verdict instanceof SequenceTracker.BeyondWindow beyond) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.WINDOW_EXCEEDED,
+                    "Too many unacknowledged chunks; wait for acks before sending more.",
+                    "frame ends at " + frame.lastSeq() + ", beyond last ack " + beyond.lastAckedSeq()
+                            + " + window " + beyond.window())
+                    .withSeq(frame.firstSeq()).withLastAckedSeq(beyond.lastAckedSeq()).withWindow(beyond.window()));
+        } else if (verdict instanceof SequenceTracker.Accept accept) {
+            store(connection, frame, accept.from());
+        }
+    }
+
+    private void store(Connection connection, AudioFrame frame, int from) {
+        int frameBytes = settings.frameBytes();
+        for (int i = from; i < frame.count(); i++) {
+            if (frame.lengths()[i] % frameBytes != 0) {
+                connection.reject(ServerMessage.Error.of(ErrorCode.BAD_FRAME,
+                        "An audio chunk does not hold whole samples; the frame was dropped.",
+                        "chunk " + (frame.firstSeq() + i) + " has " + frame.lengths()[i] + " bytes, not a multiple of "
+                                + frameBytes + " (" + settings.codec() + ", " + settings.channels() + " channel(s))")
+                        .withSeq(frame.firstSeq() + i));
+                return;
+            }
+        }
+        try {
+            spool.append(frame, from);
+        } catch (IOException e) {
+            SessionLog.warn("spool.append_failed", connection, this, "error", String.valueOf(e.getMessage()));
+            connection.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
+                    "The server could not store audio; nothing after the last ack was kept. Resume later.",
+                    "append failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked()));
+            return;
+        }
+        tracker.stored(frame.lastSeq());
+        lastAudioNanos = System.nanoTime();
+        if (settings.durability() == Durability.OS) {
+            ackUpTo(tracker.stored());
+        }
+        updateFlow();
+    }
+
+    synchronized void mark(Connection connection, String name) {
+        if (attached != connection) {
+            return;
+        }
+        if (ended) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
+                    "The session has ended.", "mark after end"));
+            return;
+        }
+        if (name == null || name.isEmpty() || name.length() > MAX_MARK_NAME) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
+                    "A mark needs a \"name\" of 1 to " + MAX_MARK_NAME + " characters.",
+                    "name length " + (name == null ? "missing" : name.length())));
+            return;
+        }
+        if (tracker.acked() >= tracker.stored()) {
+            long seq = tracker.acked();
+            emit(n -> new ServerMessage.MarkReached(n, name, seq));
+        } else if (marks.size() >= MAX_PENDING_MARKS) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
+                    "Too many marks are waiting for acks.", "at most " + MAX_PENDING_MARKS + " pending marks"));
+        } else {
+            marks.add(new PendingMark(name, tracker.stored()));
+        }
+    }
+
+    synchronized void pause(Connection connection) {
+        if (attached == connection) {
+            paused = true;
+        }
+    }
+
+    synchronized void resumeEvents(Connection connection) {
+        if (attached == connection) {
+            paused = false;
+            deliverHeld();
+        }
+    }
+
+    /** The client's {@code end}: store and ack everything, send {@code ended}, close normally. */
+    synchronized void end(Connection connection) {
+        if (attached != connection) {
+            return;
+        }
+        if (ended) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
+                    "The session has already ended.", "second end"));
+            return;
+        }
+        finish("client_end", null);
+    }
+
+    /**
+     * Periodic work: forced flushes, the duration, idle and grace limits. Returns true when the session can
+     * be forgotten (ended, and its replay window is over).
+     */
+    synchronized boolean tick(long now) {
+        if (ended) {
+            return attached == null && now - endedNanos > ms(settings.resumeGraceMs());
+        }
+        if (settings.durability() == Durability.DISK && now - lastForceNanos >= ms(config.forceIntervalMs)) {
+            lastForceNanos = now;
+            if (!forceAndAck()) {
+                return false;
+            }
+        }
+        if (now - createdNanos > ms(settings.maxDurationMs())) {
+            finish("max_duration", ErrorCode.MAX_DURATION_REACHED);
+        } else if (now - lastAudioNanos > ms(settings.idleTimeoutMs())) {
+            finish("idle_timeout", ErrorCode.IDLE_TIMEOUT);
+        } else if (attached == null && now - detachedNanos > ms(settings.resumeGraceMs())) {
+            finish("abandoned", null);
+        } else {
+            updateFlow();
+        }
+        return false;
+    }
+
+    /** Server shutdown: keep what is stored, tell nobody (the connections are told separately). */
+    synchronized void closeSpool() {
+        try {
+            spool.close();
+        } catch (IOException e) {
+            SessionLog.warn("spool.close_failed", attached, this, "error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    synchronized Map<String, Object> describe() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("session_id", id);
+        d.put("state", ended ? "ended" : attached != null ? "attached" : "detached");
+        d.put("last_acked_seq", tracker.acked());
+        d.put("last_event_seq", events.lastSeq());
+        return d;
+    }
+
+    private void finish(String reason, ErrorCode code) {
+        ServerMessage.Error error = code == null ? null : endError(code);
+        forceAndAck();
+        ended = true;
+        endReason = reason;
+        endedNanos = System.nanoTime();
+        if (error != null && attached != null) {
+            attached.outbound().send(error);
+        }
+        paused = false;
+        long chunks = tracker.acked();
+        long bytes = spool.bytes();
+        long audioMs = bytes * 1000 / settings.bytesPerSecond();
+        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs));
+        try {
+            writeMetadata();
+        } catch (IOException e) {
+            SessionLog.warn("spool.metadata_failed", attached, this, "error", String.valueOf(e.getMessage()));
+        }
+        closeSpool();
+        SessionLog.info("session.ended", attached, this, "reason", reason, "chunks", chunks, "bytes", bytes,
+                "audio_ms", audioMs);
+        if (attached != null) {
+            attached.outbound().close(code == null ? CloseCodes.NORMAL : code.closeCode(),
+                    code == null ? "ended" : code.wireName());
+        }
+    }
+
+    private ServerMessage.Error endError(ErrorCode code) {
+        if (code == ErrorCode.MAX_DURATION_REACHED) {
+            return ServerMessage.Error.of(code,
+                    "The session reached its maximum duration and has ended; start a new session to go on.",
+                    "max_session_duration_ms=" + settings.maxDurationMs());
+        }
+        return ServerMessage.Error.of(code, "No audio arrived for too long; the session has ended.",
+                "idle_timeout_ms=" + settings.idleTimeoutMs());
+    }
+
+    /** Forces the spool when durability is {@code disk} and acks what is stored. False if storage failed. */
+    private boolean forceAndAck() {
+        if (tracker.stored() == tracker.acked()) {
+            return true;
+        }
+        try {
+            spool.force();
+        } catch (IOException e) {
+            SessionLog.warn("spool.force_failed", attached, this, "error", String.valueOf(e.getMessage()));
+            if (attached != null) {
+                attached.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
+                        "The server could not store audio; nothing after the last ack was kept. Resume later.",
+                        "force failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked()));
+            }
+            return false;
+        }
+        ackUpTo(tracker.stored());
+        updateFlow();
+        return true;
+    }
+
+    private void ackUpTo(long seq) {
+        tracker.acked(seq);
+        if (attached != null) {
+            attached.outbound().ack(seq);
+        }
+        while (!marks.isEmpty() && marks.peekFirst().seq() <= seq) {
+            PendingMark mark = marks.removeFirst();
+            emit(n -> new ServerMessage.MarkReached(n, mark.name(), mark.seq()));
+        }
+    }
+
+    private void emit(LongFunction<SessionEvent> factory) {
+        SessionEvent event = events.append(factory);
+        if (attached == null) {
+            return;
+        }
+        if (!paused) {
+            deliverHeld();
+        } else if (event.eventSeq() - deliveredSeq >= events.capacity()) {
+            attached.reject(ServerMessage.Error.of(ErrorCode.HOLD_OVERFLOW,
+                    "Too many events were held while paused; delivery has resumed so none is lost.",
+                    "held " + (event.eventSeq() - deliveredSeq) + " events, event buffer holds "
+                            + events.capacity()));
+            paused = false;
+            deliverHeld();
+        }
+    }
+
+    private void deliverHeld() {
+        if (attached == null) {
+            return;
+        }
+        for (SessionEvent e : events.after(deliveredSeq)) {
+            if (!attached.outbound().send(e)) {
+                return;
+            }
+            deliveredSeq = e.eventSeq();
+        }
+    }
+
+    private void updateFlow() {
+        if (attached == null) {
+            return;
+        }
+        double ackBacklog = tracker.unacked() / (double) tracker.window();
+        double sendBacklog = attached.outbound().fill();
+        double level = Math.max(ackBacklog, sendBacklog);
+        String reason = ackBacklog >= sendBacklog ? "ack_backlog" : "send_backlog";
+        if (!slowDown && level >= config.flowHighWater) {
+            slowDown = true;
+            attached.outbound().send(new ServerMessage.Flow("slow_down", reason, tracker.unacked(), tracker.window()));
+        } else if (slowDown && level <= config.flowLowWater) {
+            slowDown = false;
+            attached.outbound().send(new ServerMessage.Flow("ok", reason, tracker.unacked(), tracker.window()));
+        }
+    }
+
+    private ServerMessage.Started started(String resumeToken, boolean resumed, ServerMessage.EventRange lost) {
+        return new ServerMessage.Started(PROTOCOL, id, resumeToken, resumed, ended ? "ended" : "active", attempt,
+                settings.codecInfo(), settings.durability().wireName(), tracker.acked(), events.lastSeq(), lost,
+                settings.heartbeatIntervalMs(), tracker.window(),
+                new ServerMessage.Limits(settings.maxDurationMs(), settings.idleTimeoutMs(), settings.resumeGraceMs(),
+                        config.maxBinaryPayload, config.maxTextMessage, config.eventBuffer),
+                settings.features());
+    }
+
+    private void writeMetadata() throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("session_id", id);
+        m.put("created_at", createdAt.toString());
+        m.put("client", identity);
+        m.put("codec", settings.codec());
+        m.put("sample_rate", settings.sampleRate());
+        m.put("channels", settings.channels());
+        m.put("durability", settings.durability().wireName());
+        m.put("state", ended ? "ended" : "active");
+        m.put("end_reason", endReason);
+        m.put("last_seq", tracker.acked());
+        m.put("bytes", spool.bytes());
+        m.put("resume_token_sha256", HexFormat.of().formatHex(tokenHash));
+        spool.writeMetadata(m);
+    }
+
+    private static long ms(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+}

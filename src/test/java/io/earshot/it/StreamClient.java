@@ -1,0 +1,347 @@
+package io.earshot.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.glassfish.tyrus.client.ClientManager;
+
+/**
+ * A WebSocket test client in the manner of OkHttp's WebSocketRecorder: every callback lands on a queue,
+ * reads wait with a timeout and fail with a message that says what arrived instead. Acks and heartbeats
+ * are noted as they pass so tests can speak of the messages they care about.
+ */
+final class StreamClient implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration WAIT = Duration.ofSeconds(10);
+    private static final ClientManager CLIENTS = ClientManager.createClient();
+
+    sealed interface Event {
+    }
+
+    record Text(JsonNode json) implements Event {
+        String type() {
+            return json.path("type").asText();
+        }
+    }
+
+    record Closed(int code, String reason) implements Event {
+    }
+
+    record Failed(Throwable failure) implements Event {
+    }
+
+    record Pong() implements Event {
+    }
+
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private volatile Session session;
+    /** Highest ack seen so far. */
+    private long lastAck;
+    private int heartbeats;
+    /** A session was started on this connection (so close() ends it). */
+    private boolean started;
+    private final List<JsonNode> acks = new ArrayList<>();
+
+    private StreamClient() {
+    }
+
+    static StreamClient connect(URI uri) {
+        return connect(uri, List.of("earshot.v1"));
+    }
+
+    static StreamClient connect(URI uri, List<String> subprotocols) {
+        StreamClient client = new StreamClient();
+        ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(subprotocols).build();
+        try {
+            CLIENTS.connectToServer(client.new Listener(), config, uri);
+        } catch (Exception e) {
+            throw new AssertionError("cannot connect to " + uri, e);
+        }
+        return client;
+    }
+
+    private final class Listener extends Endpoint {
+        @Override
+        public void onOpen(Session s, EndpointConfig config) {
+            session = s;
+            s.setMaxTextMessageBufferSize(1 << 20);
+            s.addMessageHandler(String.class, text -> {
+                try {
+                    events.add(new Text(JSON.readTree(text)));
+                } catch (IOException e) {
+                    events.add(new Failed(new AssertionError("server sent invalid JSON: " + text, e)));
+                }
+            });
+            s.addMessageHandler(PongMessage.class, pong -> events.add(new Pong()));
+        }
+
+        @Override
+        public void onClose(Session s, CloseReason reason) {
+            events.add(new Closed(reason.getCloseCode().getCode(), reason.getReasonPhrase()));
+        }
+
+        @Override
+        public void onError(Session s, Throwable failure) {
+            events.add(new Failed(failure));
+        }
+    }
+
+    Session session() {
+        return session;
+    }
+
+    String negotiatedSubprotocol() {
+        return session.getNegotiatedSubprotocol();
+    }
+
+    // ---- sending
+
+    void send(String text) {
+        try {
+            session.getBasicRemote().sendText(text);
+        } catch (IOException e) {
+            throw new AssertionError("send failed", e);
+        }
+    }
+
+    void sendJson(Map<String, ?> message) {
+        try {
+            send(JSON.writeValueAsString(message));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    void sendBinary(ByteBuffer frame) {
+        try {
+            session.getBasicRemote().sendBinary(frame);
+        } catch (IOException e) {
+            throw new AssertionError("binary send failed", e);
+        }
+    }
+
+    void ping() {
+        try {
+            session.getBasicRemote().sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        } catch (IOException e) {
+            throw new AssertionError("ping failed", e);
+        }
+    }
+
+    /** Sends a PCM start (16 kHz mono unless the extras say otherwise) and returns {@code started}. */
+    JsonNode start(Map<String, ?> extras) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", "start");
+        m.put("codecs", List.of("pcm_s16le"));
+        m.put("sample_rate", 16000);
+        m.put("channels", 1);
+        // Short grace so sessions that tests leave behind stop counting against the per-client limit soon.
+        m.put("limits", Map.of("resume_grace_ms", 1500));
+        m.putAll(extras);
+        sendJson(m);
+        JsonNode reply = expect("started");
+        started = true;
+        return reply;
+    }
+
+    JsonNode start() {
+        return start(Map.of());
+    }
+
+    // ---- reading
+
+    /** The next event of any kind, heartbeats included. */
+    Event nextEvent() {
+        return nextEvent(WAIT);
+    }
+
+    Event nextEvent(Duration wait) {
+        try {
+            Event e = events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (e == null) {
+                throw new AssertionError("no event within " + wait.toMillis() + " ms");
+            }
+            return e;
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ie);
+        }
+    }
+
+    /** The next JSON message other than an ack or a heartbeat (those are noted). */
+    JsonNode next() {
+        while (true) {
+            Event e = nextEvent();
+            if (e instanceof Text t) {
+                if (noteRoutine(t)) {
+                    continue;
+                }
+                return t.json();
+            }
+            if (e instanceof Pong) {
+                continue;
+            }
+            throw new AssertionError("expected a message but got " + e);
+        }
+    }
+
+    /** The next JSON message, acks included (heartbeats are noted and skipped). */
+    JsonNode nextEventText() {
+        while (true) {
+            Event e = nextEvent();
+            if (e instanceof Text t) {
+                if (t.type().equals("heartbeat")) {
+                    heartbeats++;
+                    continue;
+                }
+                noteRoutine(t);
+                return t.json();
+            }
+            if (e instanceof Pong) {
+                continue;
+            }
+            throw new AssertionError("expected a message but got " + e);
+        }
+    }
+
+    JsonNode expect(String type) {
+        JsonNode m = next();
+        assertEquals(type, m.path("type").asText(), () -> "expected " + type + " but got " + m);
+        return m;
+    }
+
+    JsonNode expectError(String code) {
+        JsonNode m = expect("error");
+        assertEquals(code, m.path("code").asText(), () -> "expected error " + code + " but got " + m);
+        assertTrue(m.hasNonNull("message") && m.hasNonNull("detail") && m.has("retryable") && m.has("fatal"),
+                () -> "error lacks message/detail/retryable/fatal: " + m);
+        return m;
+    }
+
+    /** Waits until an ack covering {@code seq} arrives; fails on any other message. */
+    long awaitAck(long seq) {
+        while (lastAck < seq) {
+            Event e = nextEvent();
+            if (e instanceof Text t && noteRoutine(t)) {
+                continue;
+            }
+            if (e instanceof Pong) {
+                continue;
+            }
+            throw new AssertionError("waiting for ack " + seq + " (last " + lastAck + ") but got " + e);
+        }
+        return lastAck;
+    }
+
+    Closed expectClosed(int code) {
+        while (true) {
+            Event e = nextEvent();
+            if (e instanceof Text t) {
+                if (noteRoutine(t)) {
+                    continue;
+                }
+                fail("expected close " + code + " but got message " + t.json());
+            }
+            if (e instanceof Pong) {
+                continue;
+            }
+            if (e instanceof Failed) {
+                continue; // Tyrus may report the broken pipe before the close
+            }
+            Closed c = (Closed) e;
+            assertEquals(code, c.code(), () -> "close reason: " + c.reason());
+            return c;
+        }
+    }
+
+    /** Nothing but acks, heartbeats and pongs arrives for the given time. */
+    void assertQuiet(Duration time) {
+        long end = System.nanoTime() + time.toNanos();
+        while (true) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Event e;
+            try {
+                e = events.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ie);
+            }
+            if (e == null || e instanceof Pong || (e instanceof Text t && noteRoutine(t))) {
+                continue;
+            }
+            fail("expected nothing but got " + e);
+        }
+    }
+
+    long lastAck() {
+        return lastAck;
+    }
+
+    int heartbeats() {
+        return heartbeats;
+    }
+
+    boolean isOpen() {
+        Session s = session;
+        return s != null && s.isOpen();
+    }
+
+    private boolean noteRoutine(Text t) {
+        switch (t.type()) {
+            case "ack" -> {
+                long seq = t.json().path("seq").asLong();
+                assertTrue(seq >= lastAck, () -> "acks went backwards: " + seq + " after " + lastAck);
+                lastAck = seq;
+                acks.add(t.json());
+                return true;
+            }
+            case "heartbeat" -> {
+                heartbeats++;
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /** Ends the session politely (so it stops counting against limits) and closes. */
+    @Override
+    public void close() {
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            try {
+                if (started) {
+                    s.getBasicRemote().sendText("{\"type\":\"end\"}");
+                }
+                s.close();
+            } catch (IOException | RuntimeException ignored) {
+                // already closing
+            }
+        }
+    }
+}
