@@ -24,8 +24,8 @@ final class Connection {
     private volatile StreamSession session;
     /** Heartbeat interval in force (the server default until a session negotiates its own). */
     private volatile long heartbeatMs;
-    /** Next heartbeat time; only the timer thread touches it. */
-    private long nextHeartbeatNanos;
+    /** Next heartbeat time; set when the interval changes, advanced by the timer thread. */
+    private volatile long nextHeartbeatNanos;
     /** When a close was requested, or 0; a close that does not complete in time is forced. */
     private volatile long closeRequestedNanos;
 
@@ -60,6 +60,7 @@ final class Connection {
 
     void useHeartbeat(long intervalMs) {
         this.heartbeatMs = intervalMs;
+        this.nextHeartbeatNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMs);
     }
 
     void heard() {

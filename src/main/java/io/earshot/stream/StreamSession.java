@@ -118,14 +118,16 @@ final class StreamSession {
                     "This session was resumed on another connection.",
                     "session " + id + " resumed by connection " + connection.id()));
         }
+        attached = null;
+        if (!ended) {
+            // Make everything stored durable first; events this produces are replayed below, after started.
+            forceAndAck();
+        }
         attempt++;
         attached = connection;
         paused = false;
         slowDown = false;
         connection.useHeartbeat(settings.heartbeatIntervalMs());
-        if (!ended) {
-            forceAndAck();
-        }
         long seen = Math.max(0, Math.min(lastEventSeq, events.lastSeq()));
         ServerMessage.EventRange lost = null;
         long firstKept = events.firstKeptSeq();

@@ -157,8 +157,13 @@ final class StreamClient implements AutoCloseable {
         m.put("sample_rate", 16000);
         m.put("channels", 1);
         // Short grace so sessions that tests leave behind stop counting against the per-client limit soon.
-        m.put("limits", Map.of("resume_grace_ms", 1500));
         m.putAll(extras);
+        Map<String, Object> limits = new java.util.LinkedHashMap<>();
+        limits.put("resume_grace_ms", 1500);
+        if (extras.get("limits") instanceof Map<?, ?> asked) {
+            asked.forEach((k, v) -> limits.put(String.valueOf(k), v));
+        }
+        m.put("limits", limits);
         sendJson(m);
         JsonNode reply = expect("started");
         started = true;
