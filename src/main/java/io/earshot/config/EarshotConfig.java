@@ -48,8 +48,13 @@ public final class EarshotConfig {
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
-        durability = Durability.valueOf(
-                string(source, "earshot.spool.durability", "os").toUpperCase(Locale.ROOT));
+        String durabilityName = string(source, "earshot.spool.durability", "os");
+        try {
+            durability = Durability.valueOf(durabilityName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "earshot.spool.durability must be os or disk, got '" + durabilityName + "'", e);
+        }
         forceIntervalMs = number(source, "earshot.spool.force-interval-ms", 50, 1, 10_000);
         heartbeatIntervalMs = number(source, "earshot.heartbeat.interval-ms", 30_000, 500, 300_000);
         resumeGraceMs = number(source, "earshot.resume.grace-ms", 120_000, 0, 3_600_000);

@@ -45,6 +45,12 @@ public class SessionRegistry {
     private final Object admission = new Object();
     private ScheduledFuture<?> timer;
 
+    /** Starts the registry (and validates the settings) when the application starts, not on first use. */
+    void onStartup(@jakarta.enterprise.event.Observes @jakarta.enterprise.context.Initialized(ApplicationScoped.class)
+            Object event) {
+        status();
+    }
+
     @PostConstruct
     void init() {
         config = EarshotConfig.current();
@@ -68,7 +74,7 @@ public class SessionRegistry {
             c.requestClose(CloseCodes.GOING_AWAY, "going_away");
         }
         for (StreamSession s : sessions.values()) {
-            s.closeSpool();
+            s.shutdown();
         }
     }
 
@@ -79,13 +85,15 @@ public class SessionRegistry {
     /** Registers a new connection, or returns null (after closing it) when the server has too many. */
     Connection open(String identity, Outbound.Transport transport) {
         Connection c = new Connection(this, identity, transport, config.heartbeatIntervalMs, config.outboundQueue);
-        if (connections.size() >= config.maxConnections) {
-            c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
-                    "The server has too many open connections; try again shortly.",
-                    "max_connections=" + config.maxConnections).withRetryAfterMs(config.retryAfterMs));
-            return c;
+        synchronized (admission) {
+            if (connections.size() >= config.maxConnections) {
+                c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
+                        "The server has too many open connections; try again shortly.",
+                        "max_connections=" + config.maxConnections).withRetryAfterMs(config.retryAfterMs));
+                return c;
+            }
+            connections.add(c);
         }
-        connections.add(c);
         SessionLog.fine("connection.opened", c, null);
         return c;
     }

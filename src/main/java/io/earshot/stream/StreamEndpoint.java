@@ -40,8 +40,10 @@ public class StreamEndpoint {
     @OnOpen
     public void open(Session ws) {
         ws.setMaxIdleTimeout(0);
-        ws.setMaxBinaryMessageBufferSize(registry.config().maxBinaryPayload);
-        ws.setMaxTextMessageBufferSize(registry.config().maxTextMessage);
+        // The decoders enforce the configured limits with a clear error; the container's own buffers are a
+        // backstop above them (text limits count characters, the container counts bytes).
+        ws.setMaxBinaryMessageBufferSize(registry.config().maxBinaryPayload * 2);
+        ws.setMaxTextMessageBufferSize(registry.config().maxTextMessage * 4);
         Connection c = registry.open(PeerAddress.of(ws), new WebSocketTransport(ws));
         connection = c;
         if (!StreamSession.PROTOCOL.equals(ws.getNegotiatedSubprotocol())) {

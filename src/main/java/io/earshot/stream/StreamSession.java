@@ -125,6 +125,7 @@ final class StreamSession {
         }
         attempt++;
         attached = connection;
+        lastAudioNanos = System.nanoTime();
         paused = false;
         slowDown = false;
         connection.useHeartbeat(settings.heartbeatIntervalMs());
@@ -151,6 +152,7 @@ final class StreamSession {
         }
         attached = null;
         detachedNanos = System.nanoTime();
+        writeMetadataQuietly();
         SessionLog.info("session.detached", connection, this, "reason", why, "last_acked_seq", tracker.acked(),
                 "resumable_for_ms", ended ? 0 : settings.resumeGraceMs());
     }
@@ -201,7 +203,7 @@ final class StreamSession {
         } catch (IOException e) {
             SessionLog.warn("spool.append_failed", connection, this, "error", String.valueOf(e.getMessage()));
             connection.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                    "The server could not store audio; nothing after the last ack was kept. Resume later.",
+                    "The server could not store audio; resume later and resend everything after the last ack.",
                     "append failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked()));
             return;
         }
@@ -275,13 +277,11 @@ final class StreamSession {
         }
         if (settings.durability() == Durability.DISK && now - lastForceNanos >= ms(config.forceIntervalMs)) {
             lastForceNanos = now;
-            if (!forceAndAck()) {
-                return false;
-            }
+            forceAndAck();
         }
         if (now - createdNanos > ms(settings.maxDurationMs())) {
             finish("max_duration", ErrorCode.MAX_DURATION_REACHED);
-        } else if (now - lastAudioNanos > ms(settings.idleTimeoutMs())) {
+        } else if (attached != null && now - lastAudioNanos > ms(settings.idleTimeoutMs())) {
             finish("idle_timeout", ErrorCode.IDLE_TIMEOUT);
         } else if (attached == null && now - detachedNanos > ms(settings.resumeGraceMs())) {
             finish("abandoned", null);
@@ -291,7 +291,15 @@ final class StreamSession {
         return false;
     }
 
-    /** Server shutdown: keep what is stored, tell nobody (the connections are told separately). */
+    /** Server shutdown: keep what is stored and record where the session stood. */
+    synchronized void shutdown() {
+        if (!ended) {
+            forceAndAck();
+            writeMetadataQuietly();
+        }
+        closeSpool();
+    }
+
     synchronized void closeSpool() {
         try {
             spool.close();
@@ -323,11 +331,7 @@ final class StreamSession {
         long bytes = spool.bytes();
         long audioMs = bytes * 1000 / settings.bytesPerSecond();
         emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs));
-        try {
-            writeMetadata();
-        } catch (IOException e) {
-            SessionLog.warn("spool.metadata_failed", attached, this, "error", String.valueOf(e.getMessage()));
-        }
+        writeMetadataQuietly();
         closeSpool();
         SessionLog.info("session.ended", attached, this, "reason", reason, "chunks", chunks, "bytes", bytes,
                 "audio_ms", audioMs);
@@ -358,7 +362,7 @@ final class StreamSession {
             SessionLog.warn("spool.force_failed", attached, this, "error", String.valueOf(e.getMessage()));
             if (attached != null) {
                 attached.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                        "The server could not store audio; nothing after the last ack was kept. Resume later.",
+                        "The server could not store audio; resume later and resend everything after the last ack.",
                         "force failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked()));
             }
             return false;
@@ -434,6 +438,14 @@ final class StreamSession {
                 settings.features());
     }
 
+    private void writeMetadataQuietly() {
+        try {
+            writeMetadata();
+        } catch (IOException e) {
+            SessionLog.warn("spool.metadata_failed", attached, this, "error", String.valueOf(e.getMessage()));
+        }
+    }
+
     private void writeMetadata() throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session_id", id);
@@ -446,6 +458,7 @@ final class StreamSession {
         m.put("state", ended ? "ended" : "active");
         m.put("end_reason", endReason);
         m.put("last_seq", tracker.acked());
+        m.put("attempts", attempt);
         m.put("bytes", spool.bytes());
         m.put("resume_token_sha256", HexFormat.of().formatHex(tokenHash));
         spool.writeMetadata(m);
