@@ -40,10 +40,10 @@ public record AudioFrame(long firstSeq, int count, ByteBuffer buffer, int[] offs
 
     /** A read-only view of payload {@code i}. */
     public ByteBuffer payload(int i) {
-        return buffer.duplicate().limit(offsets[i] + lengths[i]).position(offsets[i]).slice();
+        return buffer.asReadOnlyBuffer().limit(offsets[i] + lengths[i]).position(offsets[i]).slice();
     }
 
-    /** Reads a frame; the buffer's position is ignored, its whole content is the frame. */
+    /** Reads a frame from the buffer's position to its limit; the caller's buffer is left untouched. */
     public static AudioFrame parse(ByteBuffer message) throws FrameFormatException {
         ByteBuffer in = message.duplicate().order(ByteOrder.BIG_ENDIAN);
         int base = in.position();

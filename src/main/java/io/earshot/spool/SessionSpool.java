@@ -135,6 +135,7 @@ public final class SessionSpool implements Closeable {
             if (unforcedChunks > 0) {
                 audio.force(false);
                 index.force(false);
+                unforcedChunks = 0;
             }
         }
     }

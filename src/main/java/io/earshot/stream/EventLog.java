@@ -51,8 +51,8 @@ final class EventLog {
     }
 
     /**
-     * The first event number above {@code seq} that is no longer kept, or 0 if none was dropped:
-     * events {@code seq+1 .. firstKept-1} are lost to a client that last saw {@code seq}.
+     * The oldest kept event number (the next number when none is kept): a client that last saw {@code seq}
+     * has lost events {@code seq+1 .. firstKeptSeq-1}, if that range is not empty.
      */
     long firstKeptSeq() {
         return kept.isEmpty() ? lastSeq + 1 : kept.peekFirst().eventSeq();

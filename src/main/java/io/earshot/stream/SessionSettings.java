@@ -79,7 +79,7 @@ record SessionSettings(String codec, int sampleRate, int channels, Durability du
         List<String> features = new ArrayList<>();
         if (start.features() != null) {
             for (String f : start.features()) {
-                if (FEATURES.contains(f) && !features.contains(f)) {
+                if (f != null && FEATURES.contains(f) && !features.contains(f)) {
                     features.add(f);
                 }
             }
