@@ -174,10 +174,6 @@ final class Connection {
         }
     }
 
-    boolean isClosing() {
-        return closeRequestedNanos != 0 || outbound.isClosing();
-    }
-
     private void overflowed() {
         SessionLog.warn("connection.slow_consumer", this, session);
         if (closeRequestedNanos == 0) {

@@ -3,6 +3,8 @@ package io.earshot.stream;
 import io.earshot.protocol.ServerMessage.SessionEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.LongFunction;
 
@@ -41,12 +43,17 @@ final class EventLog {
 
     /** The kept events numbered above {@code seq}, oldest first. */
     List<SessionEvent> after(long seq) {
+        // Walk back from the newest: delivery usually wants only the last event or two, not the whole buffer.
         List<SessionEvent> out = new ArrayList<>();
-        for (SessionEvent e : kept) {
-            if (e.eventSeq() > seq) {
-                out.add(e);
+        Iterator<SessionEvent> newestFirst = kept.descendingIterator();
+        while (newestFirst.hasNext()) {
+            SessionEvent e = newestFirst.next();
+            if (e.eventSeq() <= seq) {
+                break;
             }
+            out.add(e);
         }
+        Collections.reverse(out);
         return out;
     }
 

@@ -110,17 +110,14 @@ public class SessionRegistry {
             resume(c, start.resume());
             return;
         }
-        SessionSettings settings;
         SessionSettings.Outcome outcome = SessionSettings.negotiate(start, config);
         if (outcome instanceof SessionSettings.Refused refused) {
             c.reject(refused.error());
             return;
         }
-        settings = ((SessionSettings.Agreed) outcome).settings();
+        SessionSettings settings = ((SessionSettings.Agreed) outcome).settings();
         if (spoolProblem != null) {
-            c.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                    "The server cannot store audio right now.", "spool unavailable")
-                    .withRetryAfterMs(config.retryAfterMs));
+            c.fail(storageUnavailable("spool unavailable"));
             return;
         }
         synchronized (admission) {
@@ -155,9 +152,7 @@ public class SessionRegistry {
                 sessionSpool = spool.create(id);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot create spool for " + id, e);
-                c.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                        "The server cannot store audio right now.", "spool create failed: "
-                                + e.getClass().getSimpleName()).withRetryAfterMs(config.retryAfterMs));
+                c.fail(storageUnavailable("spool create failed: " + e.getClass().getSimpleName()));
                 return;
             }
             StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool);
@@ -169,11 +164,14 @@ public class SessionRegistry {
                 sessions.remove(id);
                 s.closeSpool();
                 c.attach(null);
-                c.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                        "The server cannot store audio right now.", "metadata write failed: "
-                                + e.getClass().getSimpleName()).withRetryAfterMs(config.retryAfterMs));
+                c.fail(storageUnavailable("metadata write failed: " + e.getClass().getSimpleName()));
             }
         }
+    }
+
+    private ServerMessage.Error storageUnavailable(String detail) {
+        return ServerMessage.Error.of(ErrorCode.STORAGE_FAILED, "The server cannot store audio right now.", detail)
+                .withRetryAfterMs(config.retryAfterMs);
     }
 
     private void resume(Connection c, ClientMessage.ResumeRequest resume) {

@@ -90,10 +90,6 @@ final class StreamSession {
         return attached != null;
     }
 
-    SessionSettings settings() {
-        return settings;
-    }
-
     boolean tokenMatches(String presented) {
         return Ids.matches(presented, tokenHash);
     }
@@ -202,9 +198,7 @@ final class StreamSession {
             spool.append(frame, from);
         } catch (IOException e) {
             SessionLog.warn("spool.append_failed", connection, this, "error", String.valueOf(e.getMessage()));
-            connection.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                    "The server could not store audio; resume later and resend everything after the last ack.",
-                    "append failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked()));
+            connection.fail(storageFailed("append", e));
             return;
         }
         tracker.stored(frame.lastSeq());
@@ -308,15 +302,6 @@ final class StreamSession {
         }
     }
 
-    synchronized Map<String, Object> describe() {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("session_id", id);
-        d.put("state", ended ? "ended" : attached != null ? "attached" : "detached");
-        d.put("last_acked_seq", tracker.acked());
-        d.put("last_event_seq", events.lastSeq());
-        return d;
-    }
-
     private void finish(String reason, ErrorCode code) {
         ServerMessage.Error error = code == null ? null : endError(code);
         forceAndAck();
@@ -351,25 +336,31 @@ final class StreamSession {
                 "idle_timeout_ms=" + settings.idleTimeoutMs());
     }
 
-    /** Forces the spool when durability is {@code disk} and acks what is stored. False if storage failed. */
-    private boolean forceAndAck() {
+    private ServerMessage.Error storageFailed(String operation, IOException e) {
+        return ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
+                "The server could not store audio; resume later and resend everything after the last ack.",
+                operation + " failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked());
+    }
+
+    /**
+     * Forces what is stored but not yet acked to the device and acks it; on failure the connection is told
+     * and nothing more is acked.
+     */
+    private void forceAndAck() {
         if (tracker.stored() == tracker.acked()) {
-            return true;
+            return;
         }
         try {
             spool.force();
         } catch (IOException e) {
             SessionLog.warn("spool.force_failed", attached, this, "error", String.valueOf(e.getMessage()));
             if (attached != null) {
-                attached.fail(ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                        "The server could not store audio; resume later and resend everything after the last ack.",
-                        "force failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked()));
+                attached.fail(storageFailed("force", e));
             }
-            return false;
+            return;
         }
         ackUpTo(tracker.stored());
         updateFlow();
-        return true;
     }
 
     private void ackUpTo(long seq) {
