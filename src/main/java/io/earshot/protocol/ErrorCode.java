@@ -19,6 +19,7 @@ public enum ErrorCode {
     WINDOW_EXCEEDED(true, false, 0),
     UNSUPPORTED_CODEC(false, false, 0),
     UNSUPPORTED_AUDIO_FORMAT(false, false, 0),
+    BAD_AUDIO(false, false, 0),
     RESUME_REJECTED(false, false, 0),
     PROTOCOL_VERSION_REQUIRED(false, true, CloseCodes.PROTOCOL_ERROR),
     TOO_MANY_SESSIONS(true, true, CloseCodes.TRY_AGAIN_LATER),

@@ -117,7 +117,8 @@ public sealed interface ServerMessage {
 
     /** The session is over; totals of what the server holds. */
     @JsonTypeName("ended")
-    record Ended(long eventSeq, String reason, long lastSeq, long chunks, long bytes, long audioMs)
+    record Ended(long eventSeq, String reason, long lastSeq, long chunks, long bytes, long audioMs,
+            long badAudioChunks)
             implements SessionEvent {
     }
 }

@@ -1,5 +1,6 @@
 package io.earshot.stream;
 
+import io.earshot.audio.AudioCodec;
 import io.earshot.config.EarshotConfig;
 import io.earshot.config.EarshotConfig.Durability;
 import io.earshot.protocol.ClientMessage;
@@ -8,14 +9,13 @@ import io.earshot.protocol.ServerMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+
+import static java.util.stream.Collectors.joining;
 
 /** What a {@code start} negotiated: audio format, durability, features and the limits in force. */
-record SessionSettings(String codec, int sampleRate, int channels, Durability durability, List<String> features,
+record SessionSettings(AudioCodec codec, int sampleRate, int channels, Durability durability, List<String> features,
         long maxDurationMs, long idleTimeoutMs, long resumeGraceMs, long heartbeatIntervalMs) {
 
-    static final List<String> CODECS = List.of("pcm_s16le");
-    static final Set<Integer> PCM_RATES = Set.of(8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000);
     static final List<String> FEATURES = List.of("marks");
     static final long MIN_HEARTBEAT_MS = 500;
     static final long MIN_IDLE_MS = 1_000;
@@ -37,30 +37,39 @@ record SessionSettings(String codec, int sampleRate, int channels, Durability du
             return refuse(ErrorCode.BAD_MESSAGE, "start must offer at least one codec in \"codecs\".",
                     "e.g. \"codecs\": [\"pcm_s16le\"]");
         }
-        String codec = null;
+        List<AudioCodec> known = new ArrayList<>();
         for (String c : offered) {
-            if (c != null && CODECS.contains(c.toLowerCase(Locale.ROOT))) {
-                codec = c.toLowerCase(Locale.ROOT);
-                break;
+            AudioCodec codec = AudioCodec.fromWire(c);
+            if (codec != null && !known.contains(codec)) {
+                known.add(codec);
             }
         }
-        if (codec == null) {
+        if (known.isEmpty()) {
             return new Refused(ServerMessage.Error.of(ErrorCode.UNSUPPORTED_CODEC,
                     "None of the offered codecs is supported.", "offered " + clip(offered))
-                    .withSupported(CODECS));
+                    .withSupported(AudioCodec.wireNames()));
         }
         if (start.sampleRate() == null || start.channels() == null) {
             return refuse(ErrorCode.BAD_MESSAGE, "start must give \"sample_rate\" and \"channels\".",
                     "sample_rate=" + start.sampleRate() + " channels=" + start.channels());
         }
-        if (!PCM_RATES.contains(start.sampleRate())) {
-            return refuse(ErrorCode.UNSUPPORTED_AUDIO_FORMAT,
-                    "Sample rate " + start.sampleRate() + " Hz is not supported for " + codec + ".",
-                    "supported rates: 8000, 16000, 22050, 24000, 32000, 44100, 48000");
-        }
-        if (start.channels() != 1 && start.channels() != 2) {
+        if (!AudioCodec.CHANNELS.contains(start.channels())) {
             return refuse(ErrorCode.UNSUPPORTED_AUDIO_FORMAT,
                     start.channels() + " channels are not supported.", "channels must be 1 or 2");
+        }
+        // The first offered codec that takes this sample rate: a client offering opus then pcm_s16le at
+        // 44.1 kHz gets PCM, since Opus has no 44.1 kHz mode.
+        AudioCodec codec = known.stream().filter(c -> c.supportsRate(start.sampleRate())).findFirst().orElse(null);
+        if (codec == null) {
+            StringBuilder rates = new StringBuilder();
+            for (AudioCodec c : known) {
+                rates.append(rates.length() == 0 ? "" : "; ").append(c.wireName()).append(": ")
+                        .append(c.sampleRates().stream().map(String::valueOf).collect(joining(", ")));
+            }
+            return refuse(ErrorCode.UNSUPPORTED_AUDIO_FORMAT,
+                    "Sample rate " + start.sampleRate() + " Hz is not supported for "
+                            + known.stream().map(AudioCodec::wireName).collect(joining(" or ")) + ".",
+                    "supported rates: " + rates);
         }
         Durability durability = config.durability;
         if (start.durability() != null) {
@@ -99,18 +108,13 @@ record SessionSettings(String codec, int sampleRate, int channels, Durability du
                 List.copyOf(features), maxDuration, idle, grace, heartbeat));
     }
 
-    /** Bytes of one second of audio (PCM s16le). */
-    long bytesPerSecond() {
-        return 2L * channels * sampleRate;
-    }
-
-    /** Bytes in one sample frame; every PCM chunk must be a whole number of them. */
+    /** Bytes in one PCM sample frame, which every PCM chunk must be a whole number of; 1 for Opus. */
     int frameBytes() {
-        return 2 * channels;
+        return codec == AudioCodec.PCM_S16LE ? 2 * channels : 1;
     }
 
     ServerMessage.Codec codecInfo() {
-        return new ServerMessage.Codec(codec, sampleRate, channels);
+        return new ServerMessage.Codec(codec.wireName(), sampleRate, channels);
     }
 
     private static long tighter(long serverValue, Long asked, long floor) {

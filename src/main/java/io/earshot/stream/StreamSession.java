@@ -1,5 +1,8 @@
 package io.earshot.stream;
 
+import io.earshot.audio.BadAudioException;
+import io.earshot.audio.PacketDecoder;
+import io.earshot.audio.PcmSink;
 import io.earshot.config.EarshotConfig;
 import io.earshot.config.EarshotConfig.Durability;
 import io.earshot.protocol.AudioFrame;
@@ -57,6 +60,10 @@ final class StreamSession {
     /** A {@code flow slow_down} is in force on the attached connection. */
     private boolean slowDown;
     private final ArrayDeque<PendingMark> marks = new ArrayDeque<>();
+    /** Decodes the stored chunks, in order, to the engine's format as they arrive. */
+    private final PacketDecoder decoder;
+    private byte[] scratch = new byte[0];
+    private long badAudioChunks;
 
     StreamSession(String id, String resumeToken, String identity, SessionSettings settings, EarshotConfig config,
             SessionSpool spool) {
@@ -68,6 +75,7 @@ final class StreamSession {
         this.spool = spool;
         this.tracker = new SequenceTracker(config.window, 0);
         this.events = new EventLog(config.eventBuffer);
+        this.decoder = settings.codec().newDecoder(settings.sampleRate(), settings.channels(), PcmSink.DISCARD);
     }
 
     String id() {
@@ -101,7 +109,7 @@ final class StreamSession {
         connection.useHeartbeat(settings.heartbeatIntervalMs());
         writeMetadata();
         connection.outbound().send(started(resumeToken, false, null));
-        SessionLog.info("session.started", connection, this, "codec", settings.codec(),
+        SessionLog.info("session.started", connection, this, "codec", settings.codec().wireName(),
                 "sample_rate", settings.sampleRate(), "channels", settings.channels(),
                 "durability", settings.durability().wireName());
     }
@@ -189,7 +197,7 @@ final class StreamSession {
                 connection.reject(ServerMessage.Error.of(ErrorCode.BAD_FRAME,
                         "An audio chunk does not hold whole samples; the frame was dropped.",
                         "chunk " + (frame.firstSeq() + i) + " has " + frame.lengths()[i] + " bytes, not a multiple of "
-                                + frameBytes + " (" + settings.codec() + ", " + settings.channels() + " channel(s))")
+                                + frameBytes + " (" + settings.codec().wireName() + ", " + settings.channels() + " channel(s))")
                         .withSeq(frame.firstSeq() + i));
                 return;
             }
@@ -206,7 +214,32 @@ final class StreamSession {
         if (settings.durability() == Durability.OS) {
             ackUpTo(tracker.stored());
         }
+        decode(connection, frame, from);
         updateFlow();
+    }
+
+    /**
+     * Decodes the chunks just stored. A chunk that does not decode stays stored (the spool keeps what was
+     * received) and gets a non-fatal {@code bad_audio}; the stream goes on with the next chunk.
+     */
+    private void decode(Connection connection, AudioFrame frame, int from) {
+        for (int i = from; i < frame.count(); i++) {
+            int length = frame.lengths()[i];
+            if (scratch.length < length) {
+                scratch = new byte[Math.max(length, 2 * scratch.length)];
+            }
+            frame.payload(i).get(scratch, 0, length);
+            try {
+                decoder.decode(scratch, 0, length);
+            } catch (BadAudioException e) {
+                badAudioChunks++;
+                long seq = frame.firstSeq() + i;
+                SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
+                connection.reject(ServerMessage.Error.of(ErrorCode.BAD_AUDIO,
+                        "An audio chunk could not be decoded; it is stored as received and the session goes on.",
+                        "chunk " + seq + ": " + e.getMessage()).withSeq(seq));
+            }
+        }
     }
 
     synchronized void mark(Connection connection, String name) {
@@ -314,12 +347,14 @@ final class StreamSession {
         paused = false;
         long chunks = tracker.acked();
         long bytes = spool.bytes();
-        long audioMs = bytes * 1000 / settings.bytesPerSecond();
-        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs));
+        decoder.finish();
+        long audioMs = decoder.decodedMicros() / 1000;
+        long bad = badAudioChunks;
+        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs, bad));
         writeMetadataQuietly();
         closeSpool();
         SessionLog.info("session.ended", attached, this, "reason", reason, "chunks", chunks, "bytes", bytes,
-                "audio_ms", audioMs);
+                "audio_ms", audioMs, "bad_audio_chunks", bad);
         if (attached != null) {
             attached.outbound().close(code == null ? CloseCodes.NORMAL : code.closeCode(),
                     code == null ? "ended" : code.wireName());
@@ -442,7 +477,7 @@ final class StreamSession {
         m.put("session_id", id);
         m.put("created_at", createdAt.toString());
         m.put("client", identity);
-        m.put("codec", settings.codec());
+        m.put("codec", settings.codec().wireName());
         m.put("sample_rate", settings.sampleRate());
         m.put("channels", settings.channels());
         m.put("durability", settings.durability().wireName());

@@ -34,7 +34,7 @@ class ServerMessageEncoderTest {
                 new ServerMessage.Flow("slow_down", "unacked", 800, 1024),
                 ServerMessage.Error.of(ErrorCode.OUT_OF_ORDER, "m", "d"),
                 new ServerMessage.MarkReached(3, "m1", 40),
-                new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40));
+                new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0));
     }
 
     @ParameterizedTest
@@ -90,8 +90,8 @@ class ServerMessageEncoderTest {
     @Test
     void endedCarriesTotalsInSnakeCase() {
         assertEquals("{\"type\":\"ended\",\"event_seq\":4,\"reason\":\"client_end\",\"last_seq\":40,\"chunks\":40,"
-                + "\"bytes\":1280,\"audio_ms\":40}",
-                encoder.encode(new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40)));
+                + "\"bytes\":1280,\"audio_ms\":40,\"bad_audio_chunks\":0}",
+                encoder.encode(new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0)));
     }
 
     @Test
@@ -275,7 +275,7 @@ class ServerMessageEncoderTest {
 
     @Test
     void protocolTableListsEveryErrorCode() {
-        assertEquals(25, ErrorCode.values().length);
+        assertEquals(26, ErrorCode.values().length);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

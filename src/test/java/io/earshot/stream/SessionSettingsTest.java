@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.earshot.audio.AudioCodec;
 import io.earshot.config.EarshotConfig;
 import io.earshot.config.EarshotConfig.Durability;
 import io.earshot.protocol.ClientMessage;
@@ -27,16 +28,40 @@ class SessionSettingsTest {
 
     @Test
     void firstSupportedCodecInTheClientsOrderIsChosen() {
-        SessionSettings settings = agreed(start().codecs("opus", "pcm_s16le", "flac"));
+        assertEquals(AudioCodec.OPUS, agreed(start().codecs("flac", "opus", "pcm_s16le")).codec());
+        assertEquals(AudioCodec.PCM_S16LE, agreed(start().codecs("flac", "pcm_s16le", "opus")).codec());
+    }
 
-        assertEquals("pcm_s16le", settings.codec());
+    @Test
+    void aCodecThatCannotTakeTheRateIsPassedOverForTheNextOffered() {
+        SessionSettings settings = agreed(start().codecs("opus", "pcm_s16le").rate(44_100));
+
+        assertEquals(AudioCodec.PCM_S16LE, settings.codec());
+        assertEquals(new ServerMessage.Codec("pcm_s16le", 44_100, 1), settings.codecInfo());
+    }
+
+    @Test
+    void aRateNoOfferedCodecTakesIsUnsupportedAudioFormatNamingTheRates() {
+        ServerMessage.Error error = refused(start().codecs("opus").rate(44_100));
+
+        assertEquals("unsupported_audio_format", error.code());
+        assertTrue(error.detail().contains("opus: 8000, 12000, 16000, 24000, 48000"), error.detail());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8_000, 12_000, 16_000, 24_000, 48_000})
+    void everyOpusRateIsAccepted(int rate) {
+        SessionSettings settings = agreed(start().codecs("opus").rate(rate).channels(2));
+
+        assertEquals(new ServerMessage.Codec("opus", rate, 2), settings.codecInfo());
+        assertEquals(1, settings.frameBytes());
     }
 
     @Test
     void codecNamesMatchCaseInsensitivelyAndAreReportedInLowerCase() {
         SessionSettings settings = agreed(start().codecs("PCM_S16LE"));
 
-        assertEquals("pcm_s16le", settings.codec());
+        assertEquals(AudioCodec.PCM_S16LE, settings.codec());
         assertEquals(new ServerMessage.Codec("pcm_s16le", 16_000, 1), settings.codecInfo());
     }
 
@@ -44,17 +69,17 @@ class SessionSettingsTest {
     void nullEntriesInTheCodecListAreSkipped() {
         SessionSettings settings = agreed(start().codecs(null, "pcm_s16le"));
 
-        assertEquals("pcm_s16le", settings.codec());
+        assertEquals(AudioCodec.PCM_S16LE, settings.codec());
     }
 
     @Test
     void noSupportedCodecIsUnsupportedCodecListingWhatIsSupported() {
-        ServerMessage.Error error = refused(start().codecs("opus", "flac"));
+        ServerMessage.Error error = refused(start().codecs("vorbis", "flac"));
 
         assertEquals("unsupported_codec", error.code());
-        assertEquals(List.of("pcm_s16le"), error.supported());
+        assertEquals(List.of("opus", "pcm_s16le"), error.supported());
         assertFalse(error.fatal());
-        assertTrue(error.detail().contains("opus"), error.detail());
+        assertTrue(error.detail().contains("vorbis"), error.detail());
     }
 
     @Test
@@ -107,7 +132,6 @@ class SessionSettingsTest {
     void pcmSizesFollowFromRateAndChannels() {
         SessionSettings settings = agreed(start().rate(48_000).channels(2));
 
-        assertEquals(192_000, settings.bytesPerSecond());
         assertEquals(4, settings.frameBytes());
     }
 
