@@ -38,6 +38,7 @@ public final class EarshotConfig {
     public final int maxSessionsPerClient;
     public final int maxSessions;
     public final int maxConnections;
+    public final int maxAudioDownloads;
     public final int window;
     public final int eventBuffer;
     public final int outboundQueue;
@@ -67,6 +68,7 @@ public final class EarshotConfig {
         maxSessionsPerClient = (int) number(source, "earshot.limits.max-sessions-per-client", 20, 1, 100_000);
         maxSessions = (int) number(source, "earshot.limits.max-sessions", 200, 1, 100_000);
         maxConnections = (int) number(source, "earshot.limits.max-connections", 400, 1, 200_000);
+        maxAudioDownloads = (int) number(source, "earshot.limits.max-audio-downloads", 4, 1, 1_000);
         window = (int) number(source, "earshot.flow.window", 1_024, 1, 65_535);
         eventBuffer = (int) number(source, "earshot.resume.event-buffer", 1_000, 1, 1_000_000);
         outboundQueue = (int) number(source, "earshot.outbound.max-queued", 2_048, 16, 1_000_000);

@@ -27,9 +27,25 @@ public final class AudioSpool {
 
     /** Creates the spool of a new session. */
     public SessionSpool create(String sessionId) throws IOException {
-        if (!sessionId.matches("[A-Za-z0-9_-]{1,64}")) {
+        if (!isSafe(sessionId)) {
             throw new IllegalArgumentException("unsafe session id for a directory name");
         }
         return SessionSpool.create(root.resolve(sessionId));
+    }
+
+    /**
+     * The directory of a session stored here, or null when there is none: the id could not name a session
+     * directory, or no such directory exists.
+     */
+    public Path existing(String sessionId) {
+        if (sessionId == null || !isSafe(sessionId)) {
+            return null;
+        }
+        Path dir = root.resolve(sessionId);
+        return Files.isDirectory(dir) ? dir : null;
+    }
+
+    private static boolean isSafe(String sessionId) {
+        return sessionId.matches("[A-Za-z0-9_-]{1,64}");
     }
 }

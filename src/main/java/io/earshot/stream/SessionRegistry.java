@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,6 +45,8 @@ public class SessionRegistry {
     /** Serializes admission so the session limits hold under concurrent starts. */
     private final Object admission = new Object();
     private ScheduledFuture<?> timer;
+    /** Decoded-audio downloads running now, at most {@code earshot.limits.max-audio-downloads}. */
+    private Semaphore audioDownloads;
 
     /** Starts the registry (and validates the settings) when the application starts, not on first use. */
     void onStartup(@jakarta.enterprise.event.Observes @jakarta.enterprise.context.Initialized(ApplicationScoped.class)
@@ -55,6 +58,7 @@ public class SessionRegistry {
     void init() {
         config = EarshotConfig.current();
         spool = new AudioSpool(config);
+        audioDownloads = new Semaphore(config.maxAudioDownloads);
         try {
             spool.checkWritable();
             LOG.info(() -> "Earshot spool directory: " + spool.root() + ", durability " + config.durability.wireName());
@@ -80,6 +84,20 @@ public class SessionRegistry {
 
     public EarshotConfig config() {
         return config;
+    }
+
+    AudioSpool spool() {
+        return spool;
+    }
+
+    /** Takes one of the decoded-audio download slots, or returns false if all are taken. */
+    boolean tryStartDownload() {
+        return audioDownloads.tryAcquire();
+    }
+
+    /** Gives back a slot that {@link #tryStartDownload()} took. */
+    void downloadDone() {
+        audioDownloads.release();
     }
 
     /** Registers a new connection, or returns null (after closing it) when the server has too many. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jaredmdobson.concentus.OpusApplication;
 import io.github.jaredmdobson.concentus.OpusEncoder;
-import io.github.jaredmdobson.concentus.OpusException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,75 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class OpusPacketDecoderTest {
 
     static final String CLIP = "/audio/librivox/sense_and_sensibility_01_austen_64kb-0880.wav";
-
-    /** Packets of {@code source} (16 kHz mono) encoded by Concentus at the given rate, channels and frame size. */
-    static List<byte[]> encode(short[] source, int rate, int channels, double frameMs, int bitrate) throws OpusException {
-        return encode(source, rate, channels, frameMs, bitrate, OpusApplication.OPUS_APPLICATION_AUDIO);
-    }
-
-    static List<byte[]> encode(short[] source, int rate, int channels, double frameMs, int bitrate,
-            OpusApplication application) throws OpusException {
-        short[] input = toRate(source, rate, channels);
-        OpusEncoder encoder = new OpusEncoder(rate, channels, application);
-        encoder.setBitrate(bitrate);
-        encoder.setComplexity(10);
-        int frame = (int) Math.round(rate * frameMs / 1000);
-        List<byte[]> packets = new ArrayList<>();
-        byte[] out = new byte[1275 * 3];
-        short[] block = new short[frame * channels];
-        int frames = input.length / channels;
-        // Pad with a frame of silence so the encoder's look-ahead flushes the end of the speech.
-        for (int pos = 0; pos < frames + frame; pos += frame) {
-            Arrays.fill(block, (short) 0);
-            int n = Math.max(0, Math.min(frame, frames - pos));
-            if (n > 0) {
-                System.arraycopy(input, pos * channels, block, 0, n * channels);
-            }
-            int len = encoder.encode(block, 0, frame, out, 0, out.length);
-            packets.add(Arrays.copyOf(out, len));
-        }
-        return packets;
-    }
-
-    /** The encoder's look-ahead at 16 kHz: how far the decoded output lags the input. */
-    static int lookahead16k(int rate, int channels) throws OpusException {
-        return new OpusEncoder(rate, channels, OpusApplication.OPUS_APPLICATION_AUDIO).getLookahead() * 16_000 / rate;
-    }
-
-    /** The 16 kHz mono source at another rate (band-limited) and channel count (the same in both). */
-    static short[] toRate(short[] source, int rate, int channels) {
-        Signals.Collector c = new Signals.Collector();
-        if (rate == 16_000) {
-            c.accept(source, 0, source.length);
-        } else {
-            float[] f = new float[source.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = source[i] / 32768f;
-            }
-            Resampler r = new Resampler(16_000, rate);
-            float[] out = r.process(f, 0, f.length, null);
-            int n = r.lastCount();
-            float[] all = Arrays.copyOf(out, n);
-            out = r.finish(out);
-            all = Arrays.copyOf(all, n + r.lastCount());
-            System.arraycopy(out, 0, all, n, r.lastCount());
-            short[] s = new short[all.length];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = (short) Math.max(-32768, Math.min(32767, Math.round(all[i] * 32768)));
-            }
-            c.accept(s, 0, s.length);
-        }
-        short[] mono = c.samples();
-        if (channels == 1) {
-            return mono;
-        }
-        short[] stereo = new short[mono.length * 2];
-        for (int i = 0; i < mono.length; i++) {
-            stereo[2 * i] = mono[i];
-            stereo[2 * i + 1] = mono[i];
-        }
-        return stereo;
-    }
 
     static short[] decodeAll(PacketDecoder decoder, Signals.Collector sink, List<byte[]> packets) throws BadAudioException {
         for (byte[] p : packets) {
@@ -121,12 +51,12 @@ class OpusPacketDecoderTest {
     void concentusEncodedSpeechDecodesCloseToTheSource(int rate, int channels, double frameMs, int bitrate,
             double minSnr, double minSpectralSnr) throws Exception {
         short[] source = Signals.resourceWav16(CLIP);
-        List<byte[]> packets = encode(source, rate, channels, frameMs, bitrate);
+        List<byte[]> packets = ConcentusEncoding.encode(source, rate, channels, frameMs, bitrate);
         Signals.Collector sink = new Signals.Collector();
         PacketDecoder decoder = AudioCodec.OPUS.newDecoder(rate, channels, sink);
         short[] decoded = decodeAll(decoder, sink, packets);
 
-        int lag = lookahead16k(rate, channels);
+        int lag = ConcentusEncoding.lookahead16k(rate, channels);
         short[] aligned = Arrays.copyOfRange(decoded, lag, lag + source.length);
         double snr = Signals.snrDb(source, aligned);
         double spectral = Signals.spectralSnrDb(source, aligned);
@@ -141,7 +71,7 @@ class OpusPacketDecoderTest {
         // 48 kHz mono at 48 kb/s: Opus picks hybrid mode (SILK + CELT), which Concentus decodes to silence at
         // output rates below 48 kHz. Earshot decodes at 48 kHz and resamples, so the speech is there.
         short[] source = Signals.resourceWav16(CLIP);
-        List<byte[]> packets = encode(source, 48_000, 1, 20, 48_000, OpusApplication.OPUS_APPLICATION_VOIP);
+        List<byte[]> packets = ConcentusEncoding.encode(source, 48_000, 1, 20, 48_000, OpusApplication.OPUS_APPLICATION_VOIP);
         assertEquals(io.github.jaredmdobson.concentus.OpusMode.MODE_HYBRID,
                 io.github.jaredmdobson.concentus.OpusPacketInfo.getEncoderMode(packets.get(50), 0));
         Signals.Collector sink = new Signals.Collector();
@@ -175,7 +105,7 @@ class OpusPacketDecoderTest {
     @Test
     void structurallyInvalidPacketsAreBadAudioAndTheDecoderGoesOn() throws Exception {
         short[] source = Signals.resourceWav16(CLIP);
-        List<byte[]> packets = encode(source, 16_000, 1, 20, 32_000);
+        List<byte[]> packets = ConcentusEncoding.encode(source, 16_000, 1, 20, 32_000);
         Signals.Collector sink = new Signals.Collector();
         PacketDecoder decoder = AudioCodec.OPUS.newDecoder(16_000, 1, sink);
         decoder.decode(packets.get(0), 0, packets.get(0).length);
@@ -228,9 +158,9 @@ class OpusPacketDecoderTest {
     void generatedCorpusNeverThrowsAnythingButBadAudio() throws Exception {
         short[] source = Signals.resourceWav16(CLIP);
         List<byte[]> valid = new ArrayList<>();
-        valid.addAll(encode(source, 16_000, 1, 20, 32_000));
-        valid.addAll(encode(source, 48_000, 2, 60, 64_000));
-        valid.addAll(encode(source, 24_000, 1, 2.5, 64_000));
+        valid.addAll(ConcentusEncoding.encode(source, 16_000, 1, 20, 32_000));
+        valid.addAll(ConcentusEncoding.encode(source, 48_000, 2, 60, 64_000));
+        valid.addAll(ConcentusEncoding.encode(source, 24_000, 1, 2.5, 64_000));
         byte[] probe = valid.get(10);
         Random random = new Random(20261123);
         int[] outcomes = new int[2];
