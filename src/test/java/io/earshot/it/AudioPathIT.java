@@ -11,6 +11,8 @@ import io.earshot.audio.BadAudioException;
 import io.earshot.audio.ConcentusEncoding;
 import io.earshot.audio.PacketDecoder;
 import io.earshot.audio.Signals;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -196,6 +198,43 @@ class AudioPathIT extends EarshotDeployment {
         assertEquals("5", head.headers().firstValue("Earshot-Chunks").orElse(""));
         short[] decoded = wavSamples(audio(id, token), "live PCM session");
         assertArrayEquals(localDecode(AudioCodec.PCM_S16LE, 16_000, 1, Frames.pcmChunks(5, 640, 9)), decoded);
+    }
+
+    /**
+     * {@code earshot.limits.max-audio-downloads} is 1 in the tests: while one client holds a download open
+     * (reading nothing), another gets {@code 503 server_busy}; once the first goes away, downloads work again.
+     */
+    @Test
+    void downloadsOverTheLimitGetServerBusyUntilARunningOneEnds() throws Exception {
+        StreamClient c = connect();
+        JsonNode started = c.start();
+        String id = started.path("session_id").asText();
+        String token = started.path("resume_token").asText();
+        // Five minutes of audio: a 9.6 MB file, far more than the socket buffers hold.
+        stream(c, Frames.pcmChunks(1_500, 6_400, 5));
+        String request = "GET " + http("v1/sessions/" + id + "/audio").getRawPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + TOKEN + ": " + token + "\r\n\r\n";
+        try (Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4_096);
+            stalled.connect(new InetSocketAddress("127.0.0.1", serverPort()), 5_000);
+            stalled.setSoTimeout(10_000);
+            stalled.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            byte[] status = stalled.getInputStream().readNBytes(12);
+            assertEquals("HTTP/1.1 200", new String(status, StandardCharsets.US_ASCII));
+
+            HttpResponse<String> busy = get("v1/sessions/" + id + "/audio", token);
+            assertEquals(503, busy.statusCode(), busy.body());
+            assertEquals("server_busy", StreamClient.JSON.readTree(busy.body()).path("code").asText());
+            assertTrue(busy.headers().firstValue("Retry-After").isPresent(), busy.headers()::toString);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        HttpResponse<Void> again;
+        do {
+            Thread.sleep(200);
+            again = HTTP.send(HttpRequest.newBuilder(http("v1/sessions/" + id + "/audio")).GET().header(TOKEN, token)
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding());
+        } while (again.statusCode() == 503 && System.nanoTime() < deadline);
+        assertEquals(200, again.statusCode(), "the slot of the abandoned download is given back");
     }
 
     // ---- helpers
