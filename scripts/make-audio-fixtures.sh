@@ -325,6 +325,18 @@ for spec in "${OPUS_FIXTURES[@]}"; do
   unset info
 done
 
+# Browser recordings (scripts/record-firefox-fixture.mjs) are kept as recorded; only their libopus decode
+# is made here, for the same comparison.
+for rec in "$OPUS_OUT"/*-mediarecorder.opus; do
+  [[ -f $rec ]] || continue
+  name=$(basename "$rec" .opus)
+  "$OPUS_DECODE" "$rec" "$OPUS_OUT/$name.libopus16k.wav" 16000 >"$TMP/$name.info"
+  declare -A info=()
+  while IFS='=' read -r k v; do info[$k]=$v; done <"$TMP/$name.info"
+  decode_rows+=("| \`$name.libopus16k.wav\` | $(wav_format_tag "$OPUS_OUT/$name.libopus16k.wav") | $(soxi_format "$OPUS_OUT/$name.libopus16k.wav") | pre-skip ${info[preskip]} at 48 kHz = ${info[skipped]} samples dropped |")
+  unset info
+done
+
 {
   cat <<EOF
 # Ogg Opus fixtures
@@ -389,16 +401,20 @@ EOF
 
 ## Browser MediaRecorder
 
-There is no Chromium MediaRecorder recording here. Debian 12's chromium package
-(150.0.7871.100-1~deb12u1, headless) answers `false` to
-`MediaRecorder.isTypeSupported('audio/ogg;codecs=opus')` and to `'audio/ogg'`, and
-`true` to `'audio/webm;codecs=opus'`, `'audio/webm'` and `'audio/mp4;codecs=opus'`.
-Chromium's MediaRecorder writes Opus in WebM (Matroska) or MP4, not Ogg. A WebM
-recording of clip 0880 (WebAudio into a MediaStreamAudioDestinationNode, timeslice
-250 ms) has a Segment and Clusters of unknown size, no Duration or Cues, an OpusHead in
-CodecPrivate with 2 channels, input rate 48000 and pre-skip 0, and one SimpleBlock per
-60 ms holding a code-3 packet of three 20 ms CELT fullband frames; the 250 ms chunks do
-not start at Cluster boundaries.
+Recordings of clip 0880 as browsers' MediaRecorder writes them: the page decodes the clip with
+an AudioContext at 48 kHz, plays it into a MediaStreamAudioDestinationNode and records that
+stream with a 250 ms timeslice, as a page recording a microphone does. They are kept as
+recorded (the bytes differ from run to run), not made by this script; the script only adds
+the libopus decode of the Ogg one above.
+
+| File | Browser | Recorded by | What it holds |
+| --- | --- | --- | --- |
+| `0880-firefox-mediarecorder.opus` | Firefox ESR 140.12 (Debian `firefox-esr`, headless) | `scripts/record-firefox-fixture.mjs`, `audio/ogg;codecs=opus` | Ogg Opus: 2 ch, input rate 48000, pre-skip 312, 165 packets of one 20 ms CELT fullband frame (about 130 kbit/s), 15 pages, EOS flag on the last page, end granule 158392 |
+| `0880-chromium-mediarecorder.webm` | Chromium (Debian `chromium`, headless) | `scripts/record-mediarecorder-fixture.mjs`, `audio/webm;codecs=opus` | WebM (Matroska): Segment and Clusters of unknown size, no Duration or Cues, OpusHead in CodecPrivate with 2 ch, input rate 48000, pre-skip 0; one SimpleBlock per 60 ms holding a code-3 packet of three 20 ms CELT fullband frames |
+
+Chromium's MediaRecorder does not write Ogg: it answers `false` to
+`MediaRecorder.isTypeSupported('audio/ogg;codecs=opus')` and `true` to
+`'audio/webm;codecs=opus'` and `'audio/mp4;codecs=opus'`. Firefox writes Ogg Opus.
 EOF
 } >"$OPUS_OUT/README.md"
 
