@@ -6,26 +6,30 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Picks the reader for an upload from its {@code Content-Type}. WAV and Ogg Opus describe themselves, so a
- * missing or generic type ({@code application/octet-stream}) is served by a reader that looks at the file's
- * first bytes; headerless PCM cannot be recognised and needs {@code audio/L16} with its rate.
+ * Picks the reader for an upload from its {@code Content-Type}. WAV, Ogg Opus and WebM describe themselves, so
+ * a missing or generic type ({@code application/octet-stream}) is served by a reader that looks at the file's
+ * first bytes; headerless PCM cannot be recognised and needs {@code audio/L16} with its rate. WebM is taken as
+ * {@code video/webm} too, the type browsers give a MediaRecorder recording that may have held video.
  */
 public final class AudioFiles {
 
     /** The media types uploads may declare, as told to a client whose type is refused. */
     public static final List<String> ACCEPTED_TYPES = List.of("audio/wav", "audio/wave", "audio/x-wav",
-            "audio/vnd.wave", "audio/ogg", "audio/opus", "audio/L16;rate=<Hz>[;channels=<1|2>]",
+            "audio/vnd.wave", "audio/ogg", "audio/opus", "audio/webm", "video/webm", "audio/L16;rate=<Hz>[;channels=<1|2>]",
             "application/octet-stream");
 
     private static final List<String> WAV_TYPES = List.of("audio/wav", "audio/wave", "audio/x-wav",
             "audio/vnd.wave");
     private static final List<String> OGG_TYPES = List.of("audio/ogg", "audio/opus");
+    private static final List<String> WEBM_TYPES = List.of("audio/webm", "video/webm", "audio/x-matroska",
+            "video/x-matroska");
 
     private AudioFiles() {
     }
@@ -55,6 +59,16 @@ public final class AudioFiles {
                         + "only Ogg Opus is.");
             }
             return new OggOpusReader();
+        }
+        if (WEBM_TYPES.contains(type)) {
+            // A recording with video ("vp8,opus") is taken for its Opus track; the video is skipped.
+            String codecs = params.get("codecs");
+            if (codecs != null && Arrays.stream(codecs.split(",")).map(String::strip)
+                    .noneMatch(c -> c.equalsIgnoreCase("opus"))) {
+                throw AudioFileException.unsupported("WebM files with codecs \"" + codecs + "\" are not supported: "
+                        + "only WebM with Opus audio is.");
+            }
+            return new WebmOpusReader();
         }
         if (type.equals("audio/l16")) {
             String rate = params.get("rate");
@@ -139,8 +153,8 @@ public final class AudioFiles {
     }
 
     /**
-     * For uploads of unknown type: picks WAV or Ogg Opus by the first four bytes, and names the common formats
-     * it does not take so the client learns what it sent.
+     * For uploads of unknown type: picks WAV, Ogg Opus or WebM by the first four bytes, and names the common
+     * formats it does not take so the client learns what it sent.
      */
     private static final class SniffingReader implements AudioFileReader {
 
@@ -160,13 +174,15 @@ public final class AudioFiles {
             if (m.equals("OggS")) {
                 return new OggOpusReader().read(pushback, sink);
             }
+            if (m.equals("\u001aE\u00df\u00a3")) {
+                return new WebmOpusReader().read(pushback, sink);
+            }
             String kind = m.equals("fLaC") ? "FLAC"
                     : m.startsWith("ID3") || n >= 2 && (magic[0] & 0xff) == 0xff && (magic[1] & 0xe0) == 0xe0 ? "MP3"
-                    : m.equals("\u001aE\u00df\u00a3") ? "WebM (Matroska)"
                     : null;
             throw AudioFileException.unsupported((kind == null ? "The file's format is not recognised"
-                    : "The file is " + kind + ", which is not supported") + ": send WAV or Ogg Opus, or raw PCM "
-                    + "declared as \"audio/L16; rate=<Hz>\".");
+                    : "The file is " + kind + ", which is not supported") + ": send WAV, Ogg Opus or WebM Opus, or "
+                    + "raw PCM declared as \"audio/L16; rate=<Hz>\".");
         }
     }
 }

@@ -1,20 +1,14 @@
 package io.earshot.audio.file;
 
-import io.earshot.audio.PcmConverter;
 import io.earshot.audio.PcmSink;
-import io.github.jaredmdobson.concentus.OpusDecoder;
-import io.github.jaredmdobson.concentus.OpusException;
-import io.github.jaredmdobson.concentus.OpusPacketInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Reads Ogg Opus files (RFC 7845 in the Ogg container of RFC 3533), one page at a time. Concentus decodes the
- * audio at 48 kHz, mono (a mono decoder mixes stereo packets down), and a {@link PcmConverter} band-limits it
- * to 16 kHz. Decoding at 48 kHz is deliberate: Concentus 1.0.2 created at a lower rate turns hybrid
- * (SILK+CELT) packets, what libopus makes of speech at 24 to 40 kbit/s, into silence; at 48 kHz every mode
- * decodes as libopus does.
+ * audio at 48 kHz, mono (a mono decoder mixes stereo packets down), and a converter band-limits it to 16 kHz;
+ * {@link OpusFileDecoder}, shared with the WebM reader, says why 48 kHz.
  *
  * <p>Every page's CRC is checked and the Opus stream's pages must follow each other without a gap, so damage
  * is reported, not decoded as noise. Pages of other logical streams in the file are checked and skipped.
@@ -34,12 +28,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class OggOpusReader implements AudioFileReader {
 
-    /** No valid Opus packet is this long (120 ms of 1275-byte frames and their framing is less). */
-    static final int MAX_PACKET_BYTES = 64 * 1024;
-    /** Opus' own rate, at which pre-skip and granule positions count and at which the decoder runs. */
-    private static final int OPUS_RATE = 48_000;
-    /** The longest packet, 120 ms. */
-    private static final int MAX_PACKET_SAMPLES = OPUS_RATE * 120 / 1000;
+    private static final int MAX_PACKET_BYTES = OpusFileDecoder.MAX_PACKET_BYTES;
     private static final int HEADER_BYTES = 27;
     private static final int MAX_PAGE_BYTES = HEADER_BYTES + 255 + 255 * 255;
     private static final int FLAG_CONTINUED = 1;
@@ -56,10 +45,9 @@ public final class OggOpusReader implements AudioFileReader {
     private static final class Decoding {
 
         private final ByteInput in;
-        private final PcmConverter converter;
+        private final OpusFileDecoder opus;
         private final byte[] page = new byte[MAX_PAGE_BYTES];
         private final byte[] packet = new byte[MAX_PACKET_BYTES];
-        private final short[] pcm = new short[MAX_PACKET_SAMPLES];
 
         // The page just read.
         private int pageNumber;
@@ -82,20 +70,9 @@ public final class OggOpusReader implements AudioFileReader {
         private int packetLength;
         private boolean packetOpen;
 
-        // Decoding.
-        private OpusDecoder decoder;
-        private int channels;
-        private int inputRate;
-        private int preSkip;
-        /** Samples at 48 kHz still to drop from the start, and most still to emit. */
-        private int skip;
-        private long limit = Long.MAX_VALUE;
-        /** Samples at 48 kHz handed to the converter. */
-        private long emitted;
-
         Decoding(ByteInput in, PcmSink sink) {
             this.in = in;
-            this.converter = new PcmConverter(OPUS_RATE, 1, sink);
+            this.opus = new OpusFileDecoder(sink);
         }
 
         AudioFileInfo run() throws IOException, AudioFileException {
@@ -135,9 +112,7 @@ public final class OggOpusReader implements AudioFileReader {
                 throw AudioFileException.truncated("The file ends before its Opus headers are complete.",
                         in.position());
             }
-            converter.finish();
-            return new AudioFileInfo(AudioFileInfo.OGG_OPUS, "opus", inputRate > 0 ? inputRate : OPUS_RATE, channels,
-                    emitted * 1_000_000 / OPUS_RATE, converter.outputSamples());
+            return opus.finish(AudioFileInfo.OGG_OPUS);
         }
 
         /** Before the Opus stream is found: the beginning-of-stream pages, one of which must be Opus. */
@@ -199,12 +174,12 @@ public final class OggOpusReader implements AudioFileReader {
          * only cut into the packets of its own page: it may not end the stream before audio of earlier pages.
          */
         private void trimTo(long endGranule) throws AudioFileException {
-            if (endGranule < preSkip || endGranule - preSkip < emitted) {
+            if (endGranule < opus.preSkip() || endGranule - opus.preSkip() < opus.emitted()) {
                 throw AudioFileException.corrupt("The last Ogg page (page " + pageNumber + " at byte " + pageOffset
                         + ") gives an impossible stream length (granule position " + endGranule + ").",
                         pageOffset);
             }
-            limit = endGranule - preSkip;
+            opus.limit(endGranule - opus.preSkip());
         }
 
         /**
@@ -226,7 +201,7 @@ public final class OggOpusReader implements AudioFileReader {
 
         private void completePacket() throws AudioFileException {
             if (packets == 0) {
-                head();
+                opus.head(packet, packetLength, pageOffset);
             } else if (packets == 1) {
                 if (packetLength < 8 || !startsWith(packet, 0, "OpusTags")) {
                     throw AudioFileException.corrupt("The Ogg Opus file's second packet (page " + pageNumber
@@ -239,82 +214,14 @@ public final class OggOpusReader implements AudioFileReader {
             packetLength = 0;
         }
 
-        /** The identification header, RFC 7845 section 5.1. */
-        private void head() throws AudioFileException {
-            byte[] b = packet;
-            if (packetLength < 19) {
-                throw AudioFileException.corrupt("The OpusHead header is too short (" + packetLength + " bytes).",
-                        pageOffset);
-            }
-            int version = b[8] & 0xff;
-            if (version >> 4 != 0) {
-                throw AudioFileException.unsupported("Ogg Opus version " + version + " is not supported.");
-            }
-            channels = b[9] & 0xff;
-            preSkip = (b[10] & 0xff) | (b[11] & 0xff) << 8;
-            long rate = (b[12] & 0xffL) | (b[13] & 0xffL) << 8 | (b[14] & 0xffL) << 16 | (b[15] & 0xffL) << 24;
-            inputRate = (int) Math.min(rate, Integer.MAX_VALUE);
-            int gain = (short) ((b[16] & 0xff) | (b[17] & 0xff) << 8);
-            int family = b[18] & 0xff;
-            if (channels == 0 || family == 0 && channels > 2) {
-                throw AudioFileException.corrupt("The OpusHead header gives an invalid channel count (" + channels
-                        + " for channel mapping family " + family + ").", pageOffset);
-            }
-            if (channels > 2) {
-                throw AudioFileException.unsupported("Opus with " + channels + " channels is not supported: send "
-                        + "mono or stereo.");
-            }
-            if (family == 1) {
-                if (packetLength < 21 + channels) {
-                    throw AudioFileException.corrupt("The OpusHead header is too short for its channel mapping.",
-                            pageOffset);
-                }
-                boolean plain = b[19] == 1 && b[20] == channels - 1 && b[21] == 0
-                        && (channels == 1 || b[22] == 1);
-                if (!plain) {
-                    throw AudioFileException.unsupported("This Opus stream's channel mapping is not supported: "
-                            + "send plain mono or stereo.");
-                }
-            } else if (family != 0) {
-                throw AudioFileException.unsupported("Opus channel mapping family " + family + " is not "
-                        + "supported: send plain mono or stereo.");
-            }
-            try {
-                decoder = new OpusDecoder(OPUS_RATE, 1);
-            } catch (OpusException e) {
-                throw new IllegalStateException("Opus decoder could not be created", e);
-            }
-            decoder.setGain(gain);
-            skip = preSkip;
-        }
-
         /** Decodes audio packet {@code number} (from 1) and emits what pre-skip and end trimming leave. */
         private void audio(long number) throws AudioFileException {
-            int n;
-            try {
-                n = validDuration() ? decoder.decode(packet, 0, packetLength, pcm, 0, MAX_PACKET_SAMPLES, false) : 0;
-            } catch (OpusException | RuntimeException | StackOverflowError | AssertionError e) {
-                n = 0;
-            }
+            int n = opus.decode(packet, 0, packetLength);
             if (n <= 0) {
                 throw AudioFileException.corrupt("Opus packet " + number + " (Ogg page " + pageNumber + " at byte "
                         + pageOffset + ") could not be decoded.", pageOffset);
             }
-            int from = Math.min(skip, n);
-            skip -= from;
-            int count = (int) Math.max(0, Math.min(n - from, limit - emitted));
-            converter.acceptShorts(pcm, from, count);
-            emitted += count;
-        }
-
-        /** Whether the packet's table of contents describes 2.5 to 120 ms of audio. */
-        private boolean validDuration() {
-            try {
-                int n = OpusPacketInfo.getNumSamples(packet, 0, packetLength, OPUS_RATE);
-                return n > 0 && n <= MAX_PACKET_SAMPLES;
-            } catch (RuntimeException e) {
-                return false;
-            }
+            opus.emit(n);
         }
 
         /**

@@ -19,7 +19,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * A generated corpus of damaged files, thousands of them: the real WAV and libopus Ogg Opus fixtures cut short
+ * A generated corpus of damaged files, thousands of them: the real WAV, libopus Ogg Opus and Chromium WebM fixtures cut short
  * at random offsets, with bits flipped, runs of bytes overwritten, bytes inserted or removed, and (for Ogg) the
  * same damage inside one page whose CRC is then recomputed, so that it reaches the Opus headers and the
  * decoder instead of stopping at the checksum. Every case must end in a completed decode or an
@@ -74,6 +74,23 @@ class AudioFileCorpusTest {
             check("ogg case " + i, file, OggOpusReader::new);
         }
         report("Ogg Opus");
+        assertEquals(2 * CASES_PER_KIND, cases);
+        assertTrue(decoded > 0 && problems.size() == 3, "every outcome occurs: " + problems + ", " + decoded);
+    }
+
+    /**
+     * The Chromium recording's first two Clusters (Segment and Clusters of unknown size) and a short file with
+     * everything the recording lacks (known sizes, a video track, BlockGroups with DiscardPadding, every lacing).
+     */
+    @Test
+    void damagedWebmFilesDecodeOrFailCleanly() throws Exception {
+        byte[] recording = TestAudio.resource(WebmOpusReaderTest.RECORDING);
+        byte[][] seeds = {Arrays.copyOf(recording, (int) WebmOpusReaderTest.of(WebmBytes.elements(recording),
+                WebmBytes.CLUSTER).get(2).start()), WebmOpusReaderTest.everythingFile()};
+        for (int i = 0; i < CASES_PER_KIND; i++) {
+            check("webm case " + i, damage(seeds[i % 2]), WebmOpusReader::new);
+        }
+        report("WebM");
         assertEquals(2 * CASES_PER_KIND, cases);
         assertTrue(decoded > 0 && problems.size() == 3, "every outcome occurs: " + problems + ", " + decoded);
     }

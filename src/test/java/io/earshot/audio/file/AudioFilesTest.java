@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Content-Type to reader, parameters included, and recognising WAV and Ogg by their first bytes. */
+/** Content-Type to reader, parameters included, and recognising WAV, Ogg and WebM by their first bytes. */
 class AudioFilesTest {
 
     private static final short[] REFERENCE = TestAudio.jdkMono("wav/0880-1s-16k-mono-s16.wav");
@@ -32,6 +32,14 @@ class AudioFilesTest {
             "audio/ogg ;codecs = opus"})
     void oggTypes(String type) throws Exception {
         assertInstanceOf(OggOpusReader.class, AudioFiles.forMediaType(type));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"audio/webm", "video/webm", "audio/webm;codecs=opus", "Audio/WebM; Codecs=\"OPUS\"",
+            "video/webm; codecs=opus", "video/webm; codecs=\"vp8, opus\"", "video/webm;codecs=vp9,opus",
+            "video/x-matroska;codecs=avc1,opus", "audio/x-matroska"})
+    void webmTypes(String type) throws Exception {
+        assertInstanceOf(WebmOpusReader.class, AudioFiles.forMediaType(type));
     }
 
     @Test
@@ -56,6 +64,9 @@ class AudioFilesTest {
         byte[] opus = TestAudio.resource("opus/0930-24k-mono-2.5ms.opus");
         assertArrayEquals(TestAudio.decode(new OggOpusReader(), opus).samples(),
                 TestAudio.decode(reader, opus).samples());
+        byte[] webm = TestAudio.resource("opus/0880-chromium-mediarecorder.webm");
+        assertArrayEquals(TestAudio.decode(new WebmOpusReader(), webm).samples(),
+                TestAudio.decode(reader, webm).samples());
     }
 
     @Test
@@ -64,12 +75,16 @@ class AudioFilesTest {
 
         assertTrue(sniffFails(reader, "fLaC\0\0\0\"").getMessage().contains("FLAC"));
         assertTrue(sniffFails(reader, "ID3\u0004\0\0").getMessage().contains("MP3"));
-        assertTrue(sniffFails(reader, "\u001aE\u00df\u00a3\u0001\0").getMessage().contains("WebM"));
         assertTrue(sniffFails(reader, "hello world").getMessage().contains("not recognised"));
         assertTrue(sniffFails(reader, "RI").getMessage().contains("not recognised"));
         AudioFileException empty = assertThrows(AudioFileException.class,
                 () -> reader.read(new ByteArrayInputStream(new byte[0]), PcmSink.DISCARD));
         assertEquals(Problem.TRUNCATED, empty.problem());
+        // The EBML magic number goes to the WebM reader, which finds the header cut short.
+        AudioFileException webm = assertThrows(AudioFileException.class, () -> reader.read(
+                new ByteArrayInputStream("\u001aE\u00df\u00a3\u0001\0".getBytes(StandardCharsets.ISO_8859_1)),
+                PcmSink.DISCARD));
+        assertEquals(Problem.TRUNCATED, webm.problem());
     }
 
     @Test
@@ -80,13 +95,20 @@ class AudioFilesTest {
         assertTrue(e.getMessage().contains("audio/wav"), e.getMessage());
         assertTrue(e.getMessage().contains("audio/L16"), e.getMessage());
         refused("text/plain");
-        refused("audio/webm; codecs=opus");
+        refused("audio/mp4; codecs=opus");
     }
 
     @Test
     void oggWithAnotherCodecIsRefused() {
         assertTrue(refused("audio/ogg; codecs=vorbis").getMessage().contains("vorbis"));
         refused("audio/ogg; codecs=\"opus, vorbis\"");
+    }
+
+    @Test
+    void webmWithoutOpusIsRefused() {
+        assertTrue(refused("audio/webm; codecs=vorbis").getMessage().contains("vorbis"));
+        refused("video/webm; codecs=\"vp8, vorbis\"");
+        refused("video/webm; codecs=\"vp8\"");
     }
 
     @Test
