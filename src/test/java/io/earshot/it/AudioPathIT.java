@@ -42,7 +42,7 @@ class AudioPathIT extends EarshotDeployment {
 
     private static final String CLIP = "/audio/librivox/sense_and_sensibility_01_austen_64kb-0880.wav";
     private static final String TOKEN = "Earshot-Session-Token";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private final List<StreamClient> clients = new ArrayList<>();
 

@@ -55,7 +55,7 @@ abstract class EarshotDeployment {
     }
 
     JsonNode status() throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(http("v1/status")).GET()
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {

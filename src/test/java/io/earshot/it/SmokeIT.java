@@ -44,7 +44,7 @@ class SmokeIT {
 
     @Test
     void indexPageIsServed() throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         HttpRequest request = HttpRequest.newBuilder(loopback("index.html"))
                 .timeout(Duration.ofSeconds(30))
                 .GET()
