@@ -46,6 +46,17 @@ public final class EarshotConfig {
     public final double flowHighWater;
     public final double flowLowWater;
     public final long tickMs;
+    public final String engine;
+    public final int engineThreads;
+    public final long engineMaxLagMs;
+    public final long engineMaxPendingMs;
+    public final long engineEndWaitMs;
+    public final int engineBreakerFailures;
+    public final long engineBreakerOpenMs;
+    public final long sphinx4AbsoluteBeamWidth;
+    public final double sphinx4RelativeBeamWidth;
+    public final long sphinx4AbsoluteWordBeamWidth;
+    public final double sphinx4RelativeWordBeamWidth;
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
@@ -76,6 +87,23 @@ public final class EarshotConfig {
         flowHighWater = number(source, "earshot.flow.high-water-percent", 75, 1, 100) / 100.0;
         flowLowWater = number(source, "earshot.flow.low-water-percent", 25, 0, 99) / 100.0;
         tickMs = number(source, "earshot.timer.tick-ms", 50, 5, 1_000);
+        engine = string(source, "earshot.engine", "sphinx4");
+        engineThreads = (int) number(source, "earshot.engine.threads", 2, 1, 64);
+        engineMaxLagMs = number(source, "earshot.engine.max-lag-ms", 30_000, 1_000, 3_600_000);
+        engineMaxPendingMs = number(source, "earshot.engine.max-pending-ms", 120_000, 10_000, 3_600_000);
+        engineEndWaitMs = number(source, "earshot.engine.end-wait-ms", 30_000, 0, 3_600_000);
+        engineBreakerFailures = (int) number(source, "earshot.engine.breaker.failures", 5, 1, 1_000);
+        engineBreakerOpenMs = number(source, "earshot.engine.breaker.open-ms", 30_000, 100, 3_600_000);
+        sphinx4AbsoluteBeamWidth = number(source, "earshot.engine.sphinx4.absolute-beam-width", 3_000, 10,
+                1_000_000);
+        sphinx4RelativeBeamWidth = probability(source, "earshot.engine.sphinx4.relative-beam-width", 1e-50);
+        sphinx4AbsoluteWordBeamWidth = number(source, "earshot.engine.sphinx4.absolute-word-beam-width", 50, 1,
+                100_000);
+        sphinx4RelativeWordBeamWidth = probability(source, "earshot.engine.sphinx4.relative-word-beam-width", 1e-40);
+        if (engineMaxPendingMs <= engineMaxLagMs) {
+            throw new IllegalArgumentException(
+                    "earshot.engine.max-pending-ms must be above earshot.engine.max-lag-ms");
+        }
         if (flowLowWater >= flowHighWater) {
             throw new IllegalArgumentException(
                     "earshot.flow.low-water-percent must be below earshot.flow.high-water-percent");
@@ -119,6 +147,24 @@ public final class EarshotConfig {
     private static String string(Function<String, String> source, String key, String fallback) {
         String value = source.apply(key);
         return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    /** A probability such as {@code 1e-50}: above 0, at most 1. */
+    private static double probability(Function<String, String> source, String key, double fallback) {
+        String value = source.apply(key);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        double parsed;
+        try {
+            parsed = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number such as 1e-50, got '" + value + "'", e);
+        }
+        if (!(parsed > 0 && parsed <= 1)) {
+            throw new IllegalArgumentException(key + " must be above 0 and at most 1, got " + value.trim());
+        }
+        return parsed;
     }
 
     private static long number(Function<String, String> source, String key, long fallback, long min, long max) {

@@ -20,7 +20,8 @@ public sealed interface ClientMessage {
     /** Opens a session, or resumes one when {@code resume} is present. */
     @JsonTypeName("start")
     record Start(List<String> codecs, Integer sampleRate, Integer channels, List<String> features,
-            String durability, RequestedLimits limits, ResumeRequest resume) implements ClientMessage {
+            String durability, RequestedLimits limits, ResumeRequest resume, Boolean transcribe)
+            implements ClientMessage {
     }
 
     /** Tighter limits a client may ask for; the server never loosens its own. */

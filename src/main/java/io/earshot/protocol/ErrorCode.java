@@ -32,6 +32,7 @@ public enum ErrorCode {
     SLOW_CONSUMER(true, true, CloseCodes.SLOW_CONSUMER),
     HOLD_OVERFLOW(true, false, 0),
     STORAGE_FAILED(true, true, CloseCodes.INTERNAL_ERROR),
+    ENGINE_UNAVAILABLE(true, true, CloseCodes.TRY_AGAIN_LATER),
     INTERNAL_ERROR(true, false, 0);
 
     private final boolean retryable;

@@ -15,7 +15,8 @@ import java.util.List;
     @JsonSubTypes.Type(ServerMessage.Flow.class),
     @JsonSubTypes.Type(ServerMessage.Error.class),
     @JsonSubTypes.Type(ServerMessage.MarkReached.class),
-    @JsonSubTypes.Type(ServerMessage.Ended.class)
+    @JsonSubTypes.Type(ServerMessage.Ended.class),
+    @JsonSubTypes.Type(ServerMessage.Transcript.class)
 })
 public sealed interface ServerMessage {
 
@@ -32,7 +33,7 @@ public sealed interface ServerMessage {
     record Started(String protocol, String sessionId, String resumeToken, boolean resumed, String state,
             int attempt, Codec codec, String durability, long lastAckedSeq, long lastEventSeq,
             EventRange eventsUnavailable, long heartbeatIntervalMs, int window, Limits limits,
-            List<String> features) implements ServerMessage {
+            List<String> features, boolean transcribe) implements ServerMessage {
     }
 
     /** The negotiated audio format. */
@@ -65,7 +66,7 @@ public sealed interface ServerMessage {
 
     /** Asks the client to send audio more slowly ({@code slow_down}) or says it may go on ({@code ok}). */
     @JsonTypeName("flow")
-    record Flow(String state, String reason, int unacked, int window) implements ServerMessage {
+    record Flow(String state, String reason, int unacked, int window, long lagMs) implements ServerMessage {
     }
 
     /** A refusal: stable code, human message, technical detail, and whether retrying can help. */
@@ -118,7 +119,21 @@ public sealed interface ServerMessage {
     /** The session is over; totals of what the server holds. */
     @JsonTypeName("ended")
     record Ended(long eventSeq, String reason, long lastSeq, long chunks, long bytes, long audioMs,
-            long badAudioChunks)
+            long badAudioChunks, String transcription)
             implements SessionEvent {
+    }
+
+    /**
+     * What the engine made of one utterance ({@code status} {@code final}), or why an utterance was not
+     * transcribed ({@code skipped}, with {@code reason}). Times are milliseconds of the session's audio from its
+     * first sample; {@code first_seq}..{@code last_seq} are the chunks the utterance's audio came from.
+     */
+    @JsonTypeName("transcript")
+    record Transcript(long eventSeq, String status, String text, List<TranscriptWord> words, String speaker,
+            long startMs, long endMs, long firstSeq, long lastSeq, String reason) implements SessionEvent {
+    }
+
+    /** One word of a transcript, with its times and the engine's confidence (0 to 1) where it has one. */
+    record TranscriptWord(String word, long startMs, long endMs, Double confidence) {
     }
 }

@@ -1,6 +1,7 @@
 package io.earshot.stream;
 
 import io.earshot.config.EarshotConfig;
+import io.earshot.engine.EngineService;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.CloseCodes;
 import io.earshot.protocol.ErrorCode;
@@ -12,6 +13,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +37,9 @@ public class SessionRegistry {
 
     @Resource
     private ManagedScheduledExecutorService scheduler;
+
+    @Inject
+    EngineService engine;
 
     private EarshotConfig config;
     private AudioSpool spool;
@@ -138,6 +143,12 @@ public class SessionRegistry {
             c.fail(storageUnavailable("spool unavailable"));
             return;
         }
+        if (settings.transcribe() && !engine.isAvailable()) {
+            c.fail(ServerMessage.Error.of(ErrorCode.ENGINE_UNAVAILABLE,
+                    "The transcription engine is not available right now; try again shortly.",
+                    engine.unavailableDetail()).withRetryAfterMs(engine.retryAfterMs()));
+            return;
+        }
         synchronized (admission) {
             int live = 0;
             int mine = 0;
@@ -173,7 +184,7 @@ public class SessionRegistry {
                 c.fail(storageUnavailable("spool create failed: " + e.getClass().getSimpleName()));
                 return;
             }
-            StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool);
+            StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool, engine);
             sessions.put(id, s);
             c.attach(s);
             try {
@@ -232,6 +243,7 @@ public class SessionRegistry {
         m.put("sessions_detached", detached);
         m.put("sessions_ended_replayable", ended);
         m.put("spool_ok", spoolProblem == null);
+        m.put("engine", engine.status());
         return m;
     }
 

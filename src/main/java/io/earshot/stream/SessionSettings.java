@@ -14,7 +14,7 @@ import static java.util.stream.Collectors.joining;
 
 /** What a {@code start} negotiated: audio format, durability, features and the limits in force. */
 record SessionSettings(AudioCodec codec, int sampleRate, int channels, Durability durability, List<String> features,
-        long maxDurationMs, long idleTimeoutMs, long resumeGraceMs, long heartbeatIntervalMs) {
+        long maxDurationMs, long idleTimeoutMs, long resumeGraceMs, long heartbeatIntervalMs, boolean transcribe) {
 
     static final List<String> FEATURES = List.of("marks");
     static final long MIN_HEARTBEAT_MS = 500;
@@ -105,7 +105,8 @@ record SessionSettings(AudioCodec codec, int sampleRate, int channels, Durabilit
             heartbeat = tighter(heartbeat, asked.heartbeatIntervalMs(), MIN_HEARTBEAT_MS);
         }
         return new Agreed(new SessionSettings(codec, start.sampleRate(), start.channels(), durability,
-                List.copyOf(features), maxDuration, idle, grace, heartbeat));
+                List.copyOf(features), maxDuration, idle, grace, heartbeat, start.transcribe() == null
+                        || start.transcribe()));
     }
 
     /** Bytes in one PCM sample frame, which every PCM chunk must be a whole number of; 1 for Opus. */

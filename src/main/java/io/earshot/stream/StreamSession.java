@@ -5,6 +5,9 @@ import io.earshot.audio.PacketDecoder;
 import io.earshot.audio.PcmSink;
 import io.earshot.config.EarshotConfig;
 import io.earshot.config.EarshotConfig.Durability;
+import io.earshot.engine.EngineService;
+import io.earshot.engine.LiveTranscriber;
+import io.earshot.engine.Recognition;
 import io.earshot.protocol.AudioFrame;
 import io.earshot.protocol.CloseCodes;
 import io.earshot.protocol.ErrorCode;
@@ -16,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
@@ -46,6 +50,10 @@ final class StreamSession {
     private final long createdNanos = System.nanoTime();
 
     private Connection attached;
+    /** No more audio is taken: the end was asked for or reached; {@code ended} follows once transcribed. */
+    private boolean ending;
+    private ErrorCode endCode;
+    private long endingNanos;
     private boolean ended;
     private String endReason;
     private int attempt;
@@ -64,9 +72,18 @@ final class StreamSession {
     private final PacketDecoder decoder;
     private byte[] scratch = new byte[0];
     private long badAudioChunks;
+    /** Transcribes the decoded audio as it arrives. */
+    private final LiveTranscriber transcriber;
+    /** Decoded samples so far. */
+    private long decodedSamples;
+    /**
+     * For each stored chunk not yet behind the transcription, its sequence number and the decoded sample count
+     * after it: ties a transcript's times to the chunks its audio came from.
+     */
+    private final ArrayDeque<long[]> chunkEnds = new ArrayDeque<>();
 
     StreamSession(String id, String resumeToken, String identity, SessionSettings settings, EarshotConfig config,
-            SessionSpool spool) {
+            SessionSpool spool, EngineService engine) {
         this.id = id;
         this.tokenHash = Ids.hash(resumeToken);
         this.identity = identity;
@@ -75,7 +92,13 @@ final class StreamSession {
         this.spool = spool;
         this.tracker = new SequenceTracker(config.window, 0);
         this.events = new EventLog(config.eventBuffer);
-        this.decoder = settings.codec().newDecoder(settings.sampleRate(), settings.channels(), PcmSink.DISCARD);
+        this.transcriber = settings.transcribe() ? engine.open(new TranscriptListener())
+                : LiveTranscriber.storeOnly(new TranscriptListener());
+        PcmSink decoded = (samples, offset, length) -> {
+            decodedSamples += length;
+            transcriber.accept(samples, offset, length);
+        };
+        this.decoder = settings.codec().newDecoder(settings.sampleRate(), settings.channels(), decoded);
     }
 
     String id() {
@@ -165,7 +188,7 @@ final class StreamSession {
         if (attached != connection) {
             return;
         }
-        if (ended) {
+        if (ending) {
             connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
                     "The session has ended; no more audio is accepted.", "chunks from " + frame.firstSeq()
                             + " refused after end").withSeq(frame.firstSeq()));
@@ -215,6 +238,7 @@ final class StreamSession {
             ackUpTo(tracker.stored());
         }
         decode(connection, frame, from);
+        forgetChunksBefore(transcriber.transcribedThrough());
         updateFlow();
     }
 
@@ -231,7 +255,9 @@ final class StreamSession {
             frame.payload(i).get(scratch, 0, length);
             try {
                 decoder.decode(scratch, 0, length);
+                chunkEnds.addLast(new long[] {frame.firstSeq() + i, decodedSamples});
             } catch (BadAudioException e) {
+                chunkEnds.addLast(new long[] {frame.firstSeq() + i, decodedSamples});
                 badAudioChunks++;
                 long seq = frame.firstSeq() + i;
                 SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
@@ -246,7 +272,7 @@ final class StreamSession {
         if (attached != connection) {
             return;
         }
-        if (ended) {
+        if (ending) {
             connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
                     "The session has ended.", "mark after end"));
             return;
@@ -286,7 +312,7 @@ final class StreamSession {
         if (attached != connection) {
             return;
         }
-        if (ended) {
+        if (ending) {
             connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
                     "The session has already ended.", "second end"));
             return;
@@ -301,6 +327,12 @@ final class StreamSession {
     synchronized boolean tick(long now) {
         if (ended) {
             return attached == null && now - endedNanos > ms(settings.resumeGraceMs());
+        }
+        if (ending) {
+            if (now - endingNanos > ms(config.engineEndWaitMs)) {
+                completeEnd(false);
+            }
+            return false;
         }
         if (settings.durability() == Durability.DISK && now - lastForceNanos >= ms(config.forceIntervalMs)) {
             lastForceNanos = now;
@@ -320,6 +352,7 @@ final class StreamSession {
 
     /** Server shutdown: keep what is stored and record where the session stood. */
     synchronized void shutdown() {
+        transcriber.close();
         if (!ended) {
             forceAndAck();
             writeMetadataQuietly();
@@ -335,29 +368,120 @@ final class StreamSession {
         }
     }
 
+    /**
+     * Ends the session: no more audio is taken, everything stored is acked, and the transcription of what is
+     * left goes on; {@code ended} follows when it is done, or after {@code earshot.engine.end-wait-ms}.
+     */
     private void finish(String reason, ErrorCode code) {
+        if (ending) {
+            return;
+        }
         ServerMessage.Error error = code == null ? null : endError(code);
         forceAndAck();
-        ended = true;
+        ending = true;
         endReason = reason;
-        endedNanos = System.nanoTime();
+        endCode = code;
+        endingNanos = System.nanoTime();
         if (error != null && attached != null) {
             attached.outbound().send(error);
+        }
+        decoder.finish();
+        transcriber.finish();
+    }
+
+    /** The last step of ending: {@code ended}, with whether every utterance was transcribed. */
+    private void completeEnd(boolean transcribed) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        endedNanos = System.nanoTime();
+        if (!transcribed) {
+            transcriber.close();
         }
         paused = false;
         long chunks = tracker.acked();
         long bytes = spool.bytes();
-        decoder.finish();
         long audioMs = decoder.decodedMicros() / 1000;
         long bad = badAudioChunks;
-        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs, bad));
+        String transcription = transcribed ? "complete" : "incomplete";
+        String reason = endReason;
+        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs, bad, transcription));
         writeMetadataQuietly();
         closeSpool();
         SessionLog.info("session.ended", attached, this, "reason", reason, "chunks", chunks, "bytes", bytes,
-                "audio_ms", audioMs, "bad_audio_chunks", bad);
+                "audio_ms", audioMs, "bad_audio_chunks", bad, "transcription", transcription);
         if (attached != null) {
-            attached.outbound().close(code == null ? CloseCodes.NORMAL : code.closeCode(),
-                    code == null ? "ended" : code.wireName());
+            attached.outbound().close(endCode == null ? CloseCodes.NORMAL : endCode.closeCode(),
+                    endCode == null ? "ended" : endCode.wireName());
+        }
+    }
+
+    /** Results of the session's transcriber, delivered on an engine thread. */
+    private final class TranscriptListener implements LiveTranscriber.Listener {
+
+        @Override
+        public void recognized(long startSample, long endSample, List<Recognition> recognitions) {
+            synchronized (StreamSession.this) {
+                if (ended) {
+                    return;
+                }
+                for (Recognition r : recognitions) {
+                    long from = r.startMs() * 16;
+                    long to = r.endMs() * 16;
+                    long firstSeq = seqAt(from);
+                    long lastSeq = seqAt(Math.max(from, to - 1));
+                    List<ServerMessage.TranscriptWord> words = r.words().stream()
+                            .map(w -> new ServerMessage.TranscriptWord(w.word(), w.startMs(), w.endMs(), w.confidence()))
+                            .toList();
+                    emit(n -> new ServerMessage.Transcript(n, "final", r.text(), words, r.speaker(), r.startMs(),
+                            r.endMs(), firstSeq, lastSeq, null));
+                }
+                forgetChunksBefore(transcriber.transcribedThrough());
+                updateFlow();
+            }
+        }
+
+        @Override
+        public void notTranscribed(long startSample, long endSample, String reason) {
+            synchronized (StreamSession.this) {
+                if (ended) {
+                    return;
+                }
+                long firstSeq = seqAt(startSample);
+                long lastSeq = seqAt(Math.max(startSample, endSample - 1));
+                SessionLog.info("transcript.skipped", attached, StreamSession.this, "reason", reason,
+                        "first_seq", firstSeq, "last_seq", lastSeq);
+                emit(n -> new ServerMessage.Transcript(n, "skipped", null, null, null, startSample / 16,
+                        endSample / 16, firstSeq, lastSeq, reason));
+                forgetChunksBefore(transcriber.transcribedThrough());
+            }
+        }
+
+        @Override
+        public void drained() {
+            synchronized (StreamSession.this) {
+                if (ending) {
+                    completeEnd(true);
+                }
+            }
+        }
+    }
+
+    /** The sequence number of the chunk whose decoded audio holds sample {@code sample}. */
+    private long seqAt(long sample) {
+        for (long[] c : chunkEnds) {
+            if (c[1] > sample) {
+                return c[0];
+            }
+        }
+        return chunkEnds.isEmpty() ? tracker.stored() : chunkEnds.peekLast()[0];
+    }
+
+    /** Drops the chunk ends that no transcript can need any more: those wholly before {@code sample}. */
+    private void forgetChunksBefore(long sample) {
+        while (chunkEnds.size() > 1 && chunkEnds.peekFirst()[1] <= sample) {
+            chunkEnds.removeFirst();
         }
     }
 
@@ -444,14 +568,19 @@ final class StreamSession {
         }
         double ackBacklog = tracker.unacked() / (double) tracker.window();
         double sendBacklog = attached.outbound().fill();
-        double level = Math.max(ackBacklog, sendBacklog);
-        String reason = ackBacklog >= sendBacklog ? "ack_backlog" : "send_backlog";
+        long lagMs = transcriber.lagSamples() / 16;
+        double engineBacklog = lagMs / (double) config.engineMaxLagMs;
+        double level = Math.max(Math.max(ackBacklog, sendBacklog), engineBacklog);
+        String reason = engineBacklog >= Math.max(ackBacklog, sendBacklog) ? "engine_lag"
+                : ackBacklog >= sendBacklog ? "ack_backlog" : "send_backlog";
         if (!slowDown && level >= config.flowHighWater) {
             slowDown = true;
-            attached.outbound().send(new ServerMessage.Flow("slow_down", reason, tracker.unacked(), tracker.window()));
+            attached.outbound().send(new ServerMessage.Flow("slow_down", reason, tracker.unacked(), tracker.window(),
+                    lagMs));
         } else if (slowDown && level <= config.flowLowWater) {
             slowDown = false;
-            attached.outbound().send(new ServerMessage.Flow("ok", reason, tracker.unacked(), tracker.window()));
+            attached.outbound().send(new ServerMessage.Flow("ok", reason, tracker.unacked(), tracker.window(),
+                    lagMs));
         }
     }
 
@@ -461,7 +590,7 @@ final class StreamSession {
                 settings.heartbeatIntervalMs(), tracker.window(),
                 new ServerMessage.Limits(settings.maxDurationMs(), settings.idleTimeoutMs(), settings.resumeGraceMs(),
                         config.maxBinaryPayload, config.maxTextMessage, config.eventBuffer),
-                settings.features());
+                settings.features(), settings.transcribe());
     }
 
     private void writeMetadataQuietly() {

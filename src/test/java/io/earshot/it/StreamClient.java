@@ -34,6 +34,8 @@ final class StreamClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final Duration WAIT = Duration.ofSeconds(10);
+    /** Messages read ahead while waiting for acks, for {@link #next()}. */
+    private final java.util.ArrayDeque<JsonNode> deferred = new java.util.ArrayDeque<>();
     private static final ClientManager CLIENTS = ClientManager.createClient();
 
     sealed interface Event {
@@ -149,13 +151,18 @@ final class StreamClient implements AutoCloseable {
         }
     }
 
-    /** Sends a PCM start (16 kHz mono unless the extras say otherwise) and returns {@code started}. */
+    /**
+     * Sends a PCM start (16 kHz mono, store-only, unless the extras say otherwise) and returns {@code started}.
+     */
     JsonNode start(Map<String, ?> extras) {
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("type", "start");
         m.put("codecs", List.of("pcm_s16le"));
         m.put("sample_rate", 16000);
         m.put("channels", 1);
+        // Store-only unless a test asks for transcripts: protocol tests stream synthetic tones, and their event
+        // numbering must not depend on what the engine makes of them.
+        m.put("transcribe", false);
         // Short grace so sessions that tests leave behind stop counting against the per-client limit soon.
         m.putAll(extras);
         Map<String, Object> limits = new java.util.LinkedHashMap<>();
@@ -196,8 +203,16 @@ final class StreamClient implements AutoCloseable {
 
     /** The next JSON message other than an ack or a heartbeat (those are noted). */
     JsonNode next() {
+        return next(WAIT);
+    }
+
+    /** As {@link #next()}, waiting at most {@code wait} for it. */
+    JsonNode next(Duration wait) {
+        if (!deferred.isEmpty()) {
+            return deferred.removeFirst();
+        }
         while (true) {
-            Event e = nextEvent();
+            Event e = nextEvent(wait);
             if (e instanceof Text t) {
                 if (noteRoutine(t)) {
                     continue;
@@ -249,6 +264,29 @@ final class StreamClient implements AutoCloseable {
         while (lastAck < seq) {
             Event e = nextEvent();
             if (e instanceof Text t && noteRoutine(t)) {
+                continue;
+            }
+            if (e instanceof Pong) {
+                continue;
+            }
+            throw new AssertionError("waiting for ack " + seq + " (last " + lastAck + ") but got " + e);
+        }
+        return lastAck;
+    }
+
+    /**
+     * Waits until an ack covering {@code seq} arrives; messages of the given types that come first are kept
+     * for {@link #next()}, anything else fails.
+     */
+    long awaitAckAllowing(long seq, String... types) {
+        java.util.List<String> allowed = java.util.List.of(types);
+        while (lastAck < seq) {
+            Event e = nextEvent();
+            if (e instanceof Text t && noteRoutine(t)) {
+                continue;
+            }
+            if (e instanceof Text t && allowed.contains(t.type())) {
+                deferred.addLast(t.json());
                 continue;
             }
             if (e instanceof Pong) {

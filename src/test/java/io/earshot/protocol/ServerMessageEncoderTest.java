@@ -31,10 +31,10 @@ class ServerMessageEncoderTest {
                 new ServerMessage.Ack(12),
                 new ServerMessage.Heartbeat(1_000),
                 new ServerMessage.Pong(5L, 6),
-                new ServerMessage.Flow("slow_down", "unacked", 800, 1024),
+                new ServerMessage.Flow("slow_down", "unacked", 800, 1024, 0),
                 ServerMessage.Error.of(ErrorCode.OUT_OF_ORDER, "m", "d"),
                 new ServerMessage.MarkReached(3, "m1", 40),
-                new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0));
+                new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0, "complete"));
     }
 
     @ParameterizedTest
@@ -77,8 +77,8 @@ class ServerMessageEncoderTest {
 
     @Test
     void flowFieldsAreSnakeCase() {
-        assertEquals("{\"type\":\"flow\",\"state\":\"ok\",\"reason\":\"acks\",\"unacked\":1,\"window\":2}",
-                encoder.encode(new ServerMessage.Flow("ok", "acks", 1, 2)));
+        assertEquals("{\"type\":\"flow\",\"state\":\"ok\",\"reason\":\"acks\",\"unacked\":1,\"window\":2,"
+                + "\"lag_ms\":350}", encoder.encode(new ServerMessage.Flow("ok", "acks", 1, 2, 350)));
     }
 
     @Test
@@ -90,8 +90,19 @@ class ServerMessageEncoderTest {
     @Test
     void endedCarriesTotalsInSnakeCase() {
         assertEquals("{\"type\":\"ended\",\"event_seq\":4,\"reason\":\"client_end\",\"last_seq\":40,\"chunks\":40,"
-                + "\"bytes\":1280,\"audio_ms\":40,\"bad_audio_chunks\":0}",
-                encoder.encode(new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0)));
+                + "\"bytes\":1280,\"audio_ms\":40,\"bad_audio_chunks\":0,\"transcription\":\"complete\"}",
+                encoder.encode(new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0, "complete")));
+    }
+
+    @Test
+    void transcriptCarriesTextWordsTimesAndChunkRange() {
+        assertEquals("{\"type\":\"transcript\",\"event_seq\":5,\"status\":\"final\",\"text\":\"he was\","
+                + "\"words\":[{\"word\":\"he\",\"start_ms\":310,\"end_ms\":420,\"confidence\":0.9},"
+                + "{\"word\":\"was\",\"start_ms\":420,\"end_ms\":700}],\"start_ms\":310,\"end_ms\":700,"
+                + "\"first_seq\":15,\"last_seq\":35}",
+                encoder.encode(new ServerMessage.Transcript(5, "final", "he was", java.util.List.of(
+                        new ServerMessage.TranscriptWord("he", 310, 420, 0.9),
+                        new ServerMessage.TranscriptWord("was", 420, 700, null)), null, 310, 700, 15, 35, null)));
     }
 
     @Test
@@ -119,7 +130,7 @@ class ServerMessageEncoderTest {
         ServerMessage.Started s = started();
         JsonNode json = parse(encoder.encode(new ServerMessage.Started(s.protocol(), s.sessionId(), null, true,
                 s.state(), s.attempt(), s.codec(), s.durability(), s.lastAckedSeq(), s.lastEventSeq(), null,
-                s.heartbeatIntervalMs(), s.window(), s.limits(), s.features())));
+                s.heartbeatIntervalMs(), s.window(), s.limits(), s.features(), true)));
 
         assertFalse(json.has("resume_token"));
         assertFalse(json.has("events_unavailable"));
@@ -263,6 +274,7 @@ class ServerMessageEncoderTest {
         "slow_consumer,             true,  true,  4005",
         "hold_overflow,             true,  false, 0",
         "storage_failed,            true,  true,  1011",
+        "engine_unavailable,        true,  true,  1013",
         "internal_error,            true,  false, 0"})
     void errorCodeMatchesTheProtocolTable(String wireName, boolean retryable, boolean fatal, int closeCode) {
         ErrorCode code = ErrorCode.valueOf(wireName.toUpperCase(Locale.ROOT));
@@ -275,7 +287,7 @@ class ServerMessageEncoderTest {
 
     @Test
     void protocolTableListsEveryErrorCode() {
-        assertEquals(26, ErrorCode.values().length);
+        assertEquals(27, ErrorCode.values().length);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
@@ -284,7 +296,7 @@ class ServerMessageEncoderTest {
         return new ServerMessage.Started("earshot.v1", "s-1", "tok", false, "streaming", 2,
                 new ServerMessage.Codec("pcm_s16le", 16_000, 1), "os", 7, 9, new ServerMessage.EventRange(3, 4),
                 30_000, 1_024, new ServerMessage.Limits(3_600_000, 300_000, 120_000, 262_144, 16_384, 1_000),
-                List.of("marks"));
+                List.of("marks"), true);
     }
 
     private static JsonNode parse(String json) throws Exception {

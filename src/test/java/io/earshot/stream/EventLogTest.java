@@ -35,7 +35,7 @@ class EventLogTest {
     @Test
     void appendReturnsTheEventTheFactoryMade() {
         EventLog log = new EventLog(10);
-        ServerMessage.Ended ended = new ServerMessage.Ended(1, "client_end", 9, 9, 90, 3, 0);
+        ServerMessage.Ended ended = new ServerMessage.Ended(1, "client_end", 9, 9, 90, 3, 0, "complete");
 
         assertSame(ended, log.append(seq -> ended));
     }

@@ -416,7 +416,7 @@ class OutboundTest {
                 int producer = p;
                 threads.add(new Thread(() -> {
                     for (int i = 0; i < perProducer; i++) {
-                        out.send(new ServerMessage.Flow("ok", "p" + producer, i, 0));
+                        out.send(new ServerMessage.Flow("ok", "p" + producer, i, 0, 0));
                     }
                 }));
             }

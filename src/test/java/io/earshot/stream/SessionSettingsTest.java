@@ -320,7 +320,7 @@ class SessionSettingsTest {
         }
 
         ClientMessage.Start build() {
-            return new ClientMessage.Start(codecs, rate, channels, features, durability, limits, null);
+            return new ClientMessage.Start(codecs, rate, channels, features, durability, limits, null, null);
         }
     }
 }

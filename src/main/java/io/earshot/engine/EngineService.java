@@ -1,0 +1,148 @@
+package io.earshot.engine;
+
+import io.earshot.audio.EngineFormat;
+import io.earshot.config.EarshotConfig;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.lang.reflect.Constructor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The server's transcription engine: the one named by {@code earshot.engine}, loaded when the application
+ * starts, run on {@code earshot.engine.threads} threads of its own, and guarded by a {@link CircuitBreaker}.
+ * Sessions get a {@link LiveTranscriber} from it; {@code /v1/status} reports its state.
+ */
+@ApplicationScoped
+public class EngineService {
+
+    private static final Logger LOG = Logger.getLogger(EngineService.class.getName());
+
+    /** Where the engine stands. */
+    public enum State {
+        LOADING, READY, FAILED;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    @Resource
+    private ManagedThreadFactory threads;
+
+    private EarshotConfig config;
+    private TranscriptionEngine engine;
+    private GuardedEngine guarded;
+    private ExecutorService executor;
+    private CircuitBreaker breaker;
+    private volatile State state = State.LOADING;
+
+    @PostConstruct
+    void init() {
+        config = EarshotConfig.current();
+        breaker = new CircuitBreaker(config.engineBreakerFailures,
+                TimeUnit.MILLISECONDS.toNanos(config.engineBreakerOpenMs), System::nanoTime);
+        executor = new ThreadPoolExecutor(config.engineThreads, config.engineThreads, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads);
+        try {
+            engine = create(config);
+            guarded = new GuardedEngine(engine, breaker);
+            long start = System.nanoTime();
+            engine.start();
+            state = State.READY;
+            LOG.info(() -> "Earshot engine " + engine.name() + " ready (" + config.engineThreads + " threads) in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+        } catch (EngineException | RuntimeException | LinkageError e) {
+            state = State.FAILED;
+            LOG.log(Level.SEVERE, "Earshot engine " + config.engine + " failed to start; every session will be "
+                    + "refused with engine_unavailable", e);
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        executor.shutdownNow();
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    /** The engine named in the settings: {@code sphinx4}, or a class implementing {@link TranscriptionEngine}. */
+    static TranscriptionEngine create(EarshotConfig config) throws EngineException {
+        if (config.engine.equals("sphinx4")) {
+            return new Sphinx4Engine(config);
+        }
+        try {
+            Class<?> type = Class.forName(config.engine, true, EngineService.class.getClassLoader());
+            if (!TranscriptionEngine.class.isAssignableFrom(type)) {
+                throw new EngineException(config.engine + " does not implement " + TranscriptionEngine.class.getName());
+            }
+            try {
+                Constructor<?> withConfig = type.getConstructor(EarshotConfig.class);
+                return (TranscriptionEngine) withConfig.newInstance(config);
+            } catch (NoSuchMethodException e) {
+                return (TranscriptionEngine) type.getConstructor().newInstance();
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new EngineException("cannot create engine " + config.engine + ": " + e, e);
+        }
+    }
+
+    /** Whether new sessions can be transcribed: the engine is loaded and its breaker lets calls through. */
+    public boolean isAvailable() {
+        return state == State.READY && !breaker.isRefusing();
+    }
+
+    /** When a refused client should try again, in milliseconds. */
+    public long retryAfterMs() {
+        long breakerMs = TimeUnit.NANOSECONDS.toMillis(breaker.nanosUntilProbe());
+        return Math.max(config.retryAfterMs, breakerMs);
+    }
+
+    /** Why sessions are refused, for the error's detail. */
+    public String unavailableDetail() {
+        return switch (state) {
+            case LOADING -> "engine " + config.engine + " is loading";
+            case FAILED -> "engine " + config.engine + " failed to start";
+            case READY -> "engine " + config.engine + " circuit breaker open after repeated failures";
+        };
+    }
+
+    /** A transcriber for one live stream. */
+    public LiveTranscriber open(LiveTranscriber.Listener listener) {
+        long maxPending = config.engineMaxPendingMs * EngineFormat.SAMPLE_RATE / 1000;
+        return new LiveTranscriber(this::recognize, executor, Segmenter.Settings.defaults(), maxPending, listener);
+    }
+
+    /** Recognizes one utterance through the breaker. Never throws. */
+    GuardedEngine.Outcome recognize(short[] samples) {
+        if (state != State.READY) {
+            return new GuardedEngine.Outcome(null, "engine_unavailable");
+        }
+        return guarded.recognize(samples);
+    }
+
+    /** For {@code /v1/status}. */
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", engine != null ? engine.name() : config.engine);
+        m.put("state", state.wireName());
+        m.put("ready", state == State.READY);
+        m.put("breaker", breaker.state().wireName());
+        m.put("threads", config.engineThreads);
+        if (executor instanceof ThreadPoolExecutor pool) {
+            m.put("sessions_waiting", pool.getQueue().size());
+        }
+        return m;
+    }
+}

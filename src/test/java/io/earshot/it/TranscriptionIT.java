@@ -1,0 +1,217 @@
+package io.earshot.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.earshot.audio.Signals;
+import io.earshot.engine.LibriVox;
+import io.earshot.engine.Wer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Live transcription on the real server with the embedded Sphinx4 engine: the five LibriVox clips streamed
+ * through {@code /v1/stream} in 20 ms chunks, their {@code transcript} events against the reference
+ * transcripts, the events' ties to the audio, and a resume in the middle that must deliver exactly the
+ * transcripts missed.
+ */
+@ExtendWith(ArquillianExtension.class)
+class TranscriptionIT extends EarshotDeployment {
+
+    private static final Duration TRANSCRIPT_WAIT = Duration.ofSeconds(60);
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private StreamClient connect() {
+        StreamClient c = StreamClient.connect(streamUri());
+        closeables.add(c);
+        return c;
+    }
+
+    /**
+     * Measured on this server with the default beams: 7 word errors in 64 reference words (10.9 %), the same as
+     * the engine on whole clips. The bound is 15 %.
+     */
+    @Test
+    void theLibriVoxClipsAreTranscribedWithinTheWordErrorBound() throws Exception {
+        int errors = 0;
+        int words = 0;
+        for (LibriVox.Clip clip : LibriVox.clips()) {
+            StreamClient c = connect();
+            JsonNode started = c.start(Map.of("transcribe", true));
+            assertTrue(started.path("transcribe").asBoolean(), started::toString);
+            List<byte[]> chunks = chunks(clip.samples());
+            stream(c, chunks, 1);
+            c.sendJson(Map.of("type", "end"));
+            List<JsonNode> transcripts = new ArrayList<>();
+            JsonNode ended = collect(c, transcripts);
+            assertEquals("complete", ended.path("transcription").asText(), ended::toString);
+            StringBuilder text = new StringBuilder();
+            long previousEnd = -1;
+            long previousEvent = 0;
+            for (JsonNode t : transcripts) {
+                assertEquals("final", t.path("status").asText(), t::toString);
+                assertTrue(t.path("event_seq").asLong() > previousEvent, t::toString);
+                previousEvent = t.path("event_seq").asLong();
+                long start = t.path("start_ms").asLong();
+                long end = t.path("end_ms").asLong();
+                assertTrue(start >= previousEnd && end > start && end <= clip.samples().length / 16 + 20, t::toString);
+                previousEnd = end;
+                long firstSeq = t.path("first_seq").asLong();
+                long lastSeq = t.path("last_seq").asLong();
+                // 20 ms chunks: the chunk of a time is its 20 ms slot (plus one for the resampler-free edge).
+                assertTrue(Math.abs(firstSeq - (start / 20 + 1)) <= 1 && Math.abs(lastSeq - ((end - 1) / 20 + 1)) <= 1,
+                        t::toString);
+                assertEquals(t.path("text").asText(), String.join(" ", t.path("words").findValuesAsText("word")));
+                text.append(t.path("text").asText()).append(' ');
+            }
+            int e = Wer.errors(Wer.words(clip.reference()), Wer.words(text.toString()));
+            System.out.printf("%s over the stream: %d errors / %d words: %s%n", clip.id(), e,
+                    Wer.words(clip.reference()).size(), text.toString().strip());
+            errors += e;
+            words += Wer.words(clip.reference()).size();
+        }
+        System.out.printf("Live transcription of the LibriVox clips: WER %.1f %% (%d / %d)%n", 100.0 * errors / words,
+                errors, words);
+        assertTrue(errors <= 0.45 * words, "WER " + errors + " / " + words);
+    }
+
+    /**
+     * Three clips with pauses between them, so three utterances or more. The connection is cut after the first
+     * transcript; transcripts go on being made while the session waits; the resumed client gets the ones it
+     * missed, once, and the whole set reads the same as without the cut.
+     */
+    @Test
+    void aResumeDeliversExactlyTheTranscriptsMissedNoneTwice() throws Exception {
+        List<LibriVox.Clip> clips = LibriVox.clips();
+        short[] audio = concat(clips.get(0).samples(), new short[16_000], clips.get(1).samples(), new short[16_000],
+                clips.get(2).samples(), new short[8_000]);
+        List<byte[]> chunks = chunks(audio);
+
+        StreamClient reference = connect();
+        reference.start(Map.of("transcribe", true));
+        stream(reference, chunks, 1);
+        reference.sendJson(Map.of("type", "end"));
+        List<JsonNode> uncut = new ArrayList<>();
+        collect(reference, uncut);
+        assertTrue(uncut.size() >= 3, "one transcript per clip at least: " + uncut);
+
+        CuttableProxy proxy = new CuttableProxy(serverPort());
+        closeables.add(proxy);
+        StreamClient first = StreamClient.connect(streamUri(proxy.port()));
+        closeables.add(first);
+        JsonNode started = first.start(Map.of("transcribe", true, "limits", Map.of("resume_grace_ms", 60_000)));
+        stream(first, chunks, 1);
+        List<JsonNode> seen = new ArrayList<>();
+        seen.add(nextTranscript(first));
+        proxy.cutAll();
+        long lastEventSeq = seen.get(seen.size() - 1).path("event_seq").asLong();
+
+        Thread.sleep(1_500);
+        StreamClient second = connect();
+        JsonNode resumed = second.start(Map.of("resume", Map.of("session_id", started.path("session_id").asText(),
+                "resume_token", started.path("resume_token").asText(), "last_event_seq", lastEventSeq)));
+        assertTrue(resumed.path("resumed").asBoolean(), resumed::toString);
+        assertFalse(resumed.has("events_unavailable"), resumed::toString);
+        second.sendJson(Map.of("type", "end"));
+        List<JsonNode> after = new ArrayList<>();
+        JsonNode ended = collect(second, after);
+        assertEquals("complete", ended.path("transcription").asText());
+        seen.addAll(after);
+
+        Set<Long> numbers = new HashSet<>();
+        for (int i = 0; i < seen.size(); i++) {
+            long n = seen.get(i).path("event_seq").asLong();
+            assertTrue(numbers.add(n), "event " + n + " delivered twice");
+            assertEquals(i + 1, n, "events numbered from 1 without a gap: " + seen);
+        }
+        assertEquals(texts(uncut), texts(seen), "the same transcripts as without the cut");
+        assertEquals(uncut.stream().map(t -> t.path("first_seq").asLong()).toList(),
+                seen.stream().map(t -> t.path("first_seq").asLong()).toList());
+    }
+
+    // ---- helpers
+
+    /** 20 ms chunks of 16 kHz mono PCM. */
+    static List<byte[]> chunks(short[] samples) {
+        byte[] pcm = Signals.s16le(samples);
+        List<byte[]> chunks = new ArrayList<>();
+        for (int p = 0; p < pcm.length; p += 640) {
+            chunks.add(java.util.Arrays.copyOfRange(pcm, p, Math.min(pcm.length, p + 640)));
+        }
+        return chunks;
+    }
+
+    /** Sends chunks {@code from..} eight to a frame, keeping inside the window, and waits for the last ack. */
+    static void stream(StreamClient c, List<byte[]> chunks, long from) {
+        long last = chunks.size();
+        for (long s = from; s <= last; s += 8) {
+            long to = Math.min(last, s + 7);
+            if (to - c.lastAck() > 48) {
+                c.awaitAckAllowing(to - 48, "transcript", "flow");
+            }
+            c.sendBinary(Frames.frame(chunks, s, to));
+        }
+        c.awaitAckAllowing(last, "transcript", "flow");
+    }
+
+    /** Reads transcripts into {@code into} until {@code ended}, which it returns. */
+    static JsonNode collect(StreamClient c, List<JsonNode> into) {
+        while (true) {
+            JsonNode m = c.next(TRANSCRIPT_WAIT);
+            String type = m.path("type").asText();
+            if (type.equals("transcript")) {
+                into.add(m);
+            } else if (type.equals("ended")) {
+                return m;
+            } else if (!type.equals("flow")) {
+                throw new AssertionError("unexpected message " + m);
+            }
+        }
+    }
+
+    static JsonNode nextTranscript(StreamClient c) {
+        while (true) {
+            JsonNode m = c.next(TRANSCRIPT_WAIT);
+            if (m.path("type").asText().equals("transcript")) {
+                return m;
+            }
+            assertEquals("flow", m.path("type").asText(), m::toString);
+        }
+    }
+
+    private static List<String> texts(List<JsonNode> transcripts) {
+        return transcripts.stream().map(t -> t.path("text").asText()).toList();
+    }
+
+    private static short[] concat(short[]... parts) {
+        int n = 0;
+        for (short[] p : parts) {
+            n += p.length;
+        }
+        short[] out = new short[n];
+        int at = 0;
+        for (short[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}
