@@ -23,7 +23,9 @@ import java.util.logging.Logger;
  *
  * <p>A recognizer holds its own copy of the models (about 230 MB of heap) and takes a second or two to load,
  * so recognizers are loaded once, at {@link #start}, one per engine thread ({@code earshot.engine.threads}),
- * and lent out per segment. A recognizer that fails is dropped and a fresh one loaded in its place.
+ * and lent out per segment. A recognizer that fails is dropped and a fresh one loaded in its place. Sphinx4's
+ * live front end keeps adapting its cepstral mean normalization to the audio a recognizer has heard, so the
+ * same segment can come out slightly differently (a word) depending on which recognizer takes it.
  *
  * <p>Speed against accuracy is set by the search's beams. Sphinx4's own defaults decode about 3 times slower
  * than real time on one core here, far too slow for live audio; Earshot's defaults (absolute beam 3,000,
@@ -162,8 +164,8 @@ public final class Sphinx4Engine implements TranscriptionEngine {
             }
             context.setSpeechSource(new ByteArrayInputStream(pcm));
             List<Recognition> out = new ArrayList<>();
-            SpeechResult result;
-            while ((result = getResult()) != null) {
+            edu.cmu.sphinx.result.Result result;
+            while ((result = recognizer.recognize()) != null) {
                 Recognition r = convert(result);
                 if (r != null) {
                     out.add(r);
@@ -172,14 +174,28 @@ public final class Sphinx4Engine implements TranscriptionEngine {
             return out;
         }
 
-        private static Recognition convert(SpeechResult result) {
+        /**
+         * The words of a result with their posterior probabilities, from the word lattice. Sphinx4 5prealpha
+         * sometimes fails to build the lattice of a result (a null node inside {@code SpeechResult}); the words
+         * then come from the best path, without confidences.
+         */
+        private static Recognition convert(edu.cmu.sphinx.result.Result result) {
+            List<WordResult> path;
+            boolean posteriors = true;
+            try {
+                path = new SpeechResult(result).getWords();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "Sphinx4 lattice failed; using the best path", e);
+                path = result.getTimedBestResult(false);
+                posteriors = false;
+            }
             List<Recognition.Word> words = new ArrayList<>();
             LogMath logMath = LogMath.getLogMath();
-            for (WordResult w : result.getWords()) {
+            for (WordResult w : path) {
                 if (w.isFiller() || w.getWord().isSentenceStartWord() || w.getWord().isSentenceEndWord()) {
                     continue;
                 }
-                double p = logMath.logToLinear((float) w.getConfidence());
+                double p = posteriors ? logMath.logToLinear((float) w.getConfidence()) : Double.NaN;
                 Double confidence = Double.isFinite(p) ? Math.max(0, Math.min(1, p)) : null;
                 words.add(new Recognition.Word(w.getWord().getSpelling().toLowerCase(Locale.ROOT),
                         w.getTimeFrame().getStart(), w.getTimeFrame().getEnd(), confidence));

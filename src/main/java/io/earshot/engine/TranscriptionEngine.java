@@ -39,6 +39,29 @@ public interface TranscriptionEngine extends AutoCloseable {
      */
     List<Recognition> recognize(short[] samples, int offset, int length) throws EngineException;
 
+    /**
+     * Word timings for a transcript already known (forced alignment), for batch work: the words of
+     * {@code transcript} placed in the audio, with refined start and end times. Words the engine cannot
+     * place are left out. The default engine aligns; an engine that cannot says so with an exception.
+     *
+     * @throws EngineException when the engine fails or cannot align
+     */
+    default List<Recognition.Word> align(short[] samples, int offset, int length, String transcript)
+            throws EngineException {
+        throw new EngineException(name() + " does not align transcripts");
+    }
+
+    /**
+     * Who speaks when, for batch work: the audio cut into turns, each with a speaker label that is the same for
+     * the same voice throughout the call ({@code S1}, {@code S2}, ... in order of first appearance). Labels do not
+     * carry across calls.
+     *
+     * @throws EngineException when the engine fails or cannot tell speakers apart
+     */
+    default List<SpeakerTurn> diarize(short[] samples, int offset, int length) throws EngineException {
+        throw new EngineException(name() + " does not tell speakers apart");
+    }
+
     /** Frees what {@link #start} loaded. */
     @Override
     void close();

@@ -142,9 +142,61 @@ class TranscriptionIT extends EarshotDeployment {
             assertTrue(numbers.add(n), "event " + n + " delivered twice");
             assertEquals(i + 1, n, "events numbered from 1 without a gap: " + seen);
         }
-        assertEquals(texts(uncut), texts(seen), "the same transcripts as without the cut");
+        // The same utterances as without the cut. Not always the same words: each Sphinx4 recognizer keeps adapting
+        // its cepstral mean to what it heard before, so a word can differ with the recognizer's history.
+        assertEquals(uncut.size(), seen.size(), () -> texts(uncut) + " / " + texts(seen));
+        for (int i = 0; i < uncut.size(); i++) {
+            String a = texts(uncut).get(i);
+            String b = texts(seen).get(i);
+            assertTrue(Wer.errors(Wer.words(a), Wer.words(b)) <= 2, a + " / " + b);
+        }
         assertEquals(uncut.stream().map(t -> t.path("first_seq").asLong()).toList(),
                 seen.stream().map(t -> t.path("first_seq").asLong()).toList());
+    }
+
+    /**
+     * The five clips (25 s) sent as fast as the window allows, far faster than the engine transcribes: the
+     * audio is acked all the same, the session is told to slow down because of the engine's lag
+     * ({@code earshot.engine.max-lag-ms} is 1 s in the tests), then that all is well again, and every utterance
+     * is transcribed before {@code ended}.
+     */
+    @Test
+    void anEngineSlowerThanTheSpeakerGetsFlowSlowDownWithItsLagAndStillTranscribesEverything() throws Exception {
+        List<LibriVox.Clip> clips = LibriVox.clips();
+        short[][] parts = new short[2 * clips.size()][];
+        for (int i = 0; i < clips.size(); i++) {
+            parts[2 * i] = clips.get(i).samples();
+            parts[2 * i + 1] = new short[16_000];
+        }
+        List<byte[]> chunks = chunks(concat(parts));
+        StreamClient c = connect();
+        c.start(Map.of("transcribe", true));
+        long sent = System.nanoTime();
+        stream(c, chunks, 1);
+        long streamedMs = (System.nanoTime() - sent) / 1_000_000;
+        c.sendJson(Map.of("type", "end"));
+        List<JsonNode> transcripts = new ArrayList<>();
+        List<JsonNode> flows = new ArrayList<>();
+        JsonNode ended;
+        while (true) {
+            JsonNode m = c.next(TRANSCRIPT_WAIT);
+            String type = m.path("type").asText();
+            if (type.equals("ended")) {
+                ended = m;
+                break;
+            }
+            (type.equals("flow") ? flows : transcripts).add(m);
+        }
+        System.out.printf("%d chunks streamed in %d ms; flow messages: %s%n", chunks.size(), streamedMs, flows);
+        assertTrue(streamedMs < chunks.size() * 20L / 2, "audio went in faster than real time: " + streamedMs + " ms");
+        JsonNode slowDown = flows.stream().filter(f -> f.path("state").asText().equals("slow_down")).findFirst()
+                .orElseThrow(() -> new AssertionError("no flow slow_down: " + flows));
+        assertEquals("engine_lag", slowDown.path("reason").asText(), slowDown::toString);
+        assertTrue(slowDown.path("lag_ms").asLong() >= 750, slowDown::toString);
+        assertEquals("complete", ended.path("transcription").asText());
+        assertEquals(chunks.size(), ended.path("chunks").asLong(), "every chunk acked while the engine lagged");
+        assertTrue(transcripts.size() >= clips.size(), transcripts::toString);
+        assertTrue(transcripts.stream().allMatch(t -> t.path("status").asText().equals("final")));
     }
 
     // ---- helpers
