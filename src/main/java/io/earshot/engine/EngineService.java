@@ -41,8 +41,8 @@ public class EngineService {
     private ManagedThreadFactory threads;
 
     private EarshotConfig config;
-    private TranscriptionEngine engine;
-    private GuardedEngine guarded;
+    private volatile TranscriptionEngine engine;
+    private volatile GuardedEngine guarded;
     private ExecutorService executor;
     private CircuitBreaker breaker;
     private volatile State state = State.LOADING;
@@ -54,18 +54,27 @@ public class EngineService {
                 TimeUnit.MILLISECONDS.toNanos(config.engineBreakerOpenMs), System::nanoTime);
         executor = new ThreadPoolExecutor(config.engineThreads, config.engineThreads, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), threads);
+        // Loading takes seconds (Sphinx4: one to two per recognizer); the server answers meanwhile, with the engine
+        // reported as loading and new transcribed sessions refused with engine_unavailable.
+        Thread loader = threads.newThread(this::load);
+        loader.setName("earshot-engine-loader");
+        loader.start();
+    }
+
+    private void load() {
         try {
-            engine = create(config);
-            guarded = new GuardedEngine(engine, breaker);
+            TranscriptionEngine created = create(config);
             long start = System.nanoTime();
-            engine.start();
+            created.start();
+            engine = created;
+            guarded = new GuardedEngine(created, breaker);
             state = State.READY;
-            LOG.info(() -> "Earshot engine " + engine.name() + " ready (" + config.engineThreads + " threads) in "
+            LOG.info(() -> "Earshot engine " + created.name() + " ready (" + config.engineThreads + " threads) in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
         } catch (EngineException | RuntimeException | LinkageError e) {
             state = State.FAILED;
-            LOG.log(Level.SEVERE, "Earshot engine " + config.engine + " failed to start; every session will be "
-                    + "refused with engine_unavailable", e);
+            LOG.log(Level.SEVERE, "Earshot engine " + config.engine + " failed to start; every transcribed session "
+                    + "will be refused with engine_unavailable", e);
         }
     }
 

@@ -32,6 +32,22 @@ class TranscriptionIT extends EarshotDeployment {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
+    /** The engine loads in the background after deployment: wait (bounded) until status says it is ready. */
+    @org.junit.jupiter.api.BeforeEach
+    void engineReady() throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        JsonNode engine = status().path("engine");
+        while (!engine.path("ready").asBoolean()) {
+            assertEquals("loading", engine.path("state").asText(), engine::toString);
+            if (System.nanoTime() > end) {
+                throw new AssertionError("engine not ready after 120 s: " + engine);
+            }
+            Thread.sleep(250);
+            engine = status().path("engine");
+        }
+        assertEquals("closed", engine.path("breaker").asText(), engine::toString);
+    }
+
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable c : closeables) {
