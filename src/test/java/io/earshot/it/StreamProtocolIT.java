@@ -48,7 +48,8 @@ class StreamProtocolIT extends EarshotDeployment {
         StreamClient c = connect();
         clients.remove(c);
         assertEquals("earshot.v1", c.negotiatedSubprotocol());
-        c.sendJson(Map.of("type", "start", "codecs", List.of("pcm_s16le"), "sample_rate", 16000, "channels", 1));
+        c.sendJson(Map.of("type", "start", "codecs", List.of("pcm_s16le"), "sample_rate", 16000, "channels", 1,
+                "transcribe", false));
         JsonNode started = c.expect("started");
         assertTrue(started.path("session_id").asText().startsWith("s_"), started::toString);
         assertTrue(started.path("resume_token").asText().length() >= 40, started::toString);

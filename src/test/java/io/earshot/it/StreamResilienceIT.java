@@ -376,7 +376,8 @@ class StreamResilienceIT extends EarshotDeployment {
             connect().start();
         }
         StreamClient extra = connect();
-        extra.sendJson(Map.of("type", "start", "codecs", List.of("pcm_s16le"), "sample_rate", 16000, "channels", 1));
+        extra.sendJson(Map.of("type", "start", "codecs", List.of("pcm_s16le"), "sample_rate", 16000, "channels", 1,
+                "transcribe", false));
         JsonNode error = extra.expectError("too_many_sessions");
         assertTrue(error.path("retryable").asBoolean());
         assertTrue(error.path("retry_after_ms").asLong() > 0);
