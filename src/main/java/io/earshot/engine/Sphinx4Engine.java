@@ -101,6 +101,13 @@ public final class Sphinx4Engine implements TranscriptionEngine {
         while ((r = idle.poll()) != null) {
             r.close();
         }
+        Sphinx4Aligner a;
+        synchronized (this) {
+            a = aligner;
+        }
+        if (a != null) {
+            a.close();
+        }
     }
 
     private void replace(Recognizer broken) {
@@ -206,5 +213,49 @@ public final class Sphinx4Engine implements TranscriptionEngine {
             String text = String.join(" ", words.stream().map(Recognition.Word::word).toList());
             return new Recognition(text, words, null, words.get(0).startMs(), words.get(words.size() - 1).endMs());
         }
+    }
+
+    // Batch work: forced alignment and speaker turns, set up on first use (most deployments never ask for them).
+
+    /** Made on first use; guarded by this. */
+    private Sphinx4Aligner aligner;
+    /** Made on first use; guarded by this. */
+    private Sphinx4Diarizer diarizer;
+
+    /**
+     * Forced alignment with the acoustic model ({@link Sphinx4Aligner}): the transcript's words in order, with
+     * their times, confidence null. Aligners load on first use (1 to 3 s and about 85 MB each), at most one per
+     * engine thread, and are kept.
+     */
+    @Override
+    public List<Recognition.Word> align(short[] samples, int offset, int length, String transcript)
+            throws EngineException {
+        if (closed) {
+            throw new EngineException("engine closed");
+        }
+        return aligner().align(samples, offset, length, transcript);
+    }
+
+    /** Speaker turns by BIC clustering of cepstra ({@link Sphinx4Diarizer}), as many at once as engine threads. */
+    @Override
+    public List<SpeakerTurn> diarize(short[] samples, int offset, int length) throws EngineException {
+        if (closed) {
+            throw new EngineException("engine closed");
+        }
+        return diarizer().diarize(samples, offset, length);
+    }
+
+    private synchronized Sphinx4Aligner aligner() {
+        if (aligner == null) {
+            aligner = new Sphinx4Aligner(config.engineThreads);
+        }
+        return aligner;
+    }
+
+    private synchronized Sphinx4Diarizer diarizer() {
+        if (diarizer == null) {
+            diarizer = new Sphinx4Diarizer(config.engineThreads);
+        }
+        return diarizer;
     }
 }
