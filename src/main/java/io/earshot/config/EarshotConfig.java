@@ -57,6 +57,8 @@ public final class EarshotConfig {
     public final double sphinx4RelativeBeamWidth;
     public final long sphinx4AbsoluteWordBeamWidth;
     public final double sphinx4RelativeWordBeamWidth;
+    public final double sphinx4LanguageWeight;
+    public final double sphinx4WordInsertionProbability;
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
@@ -94,12 +96,15 @@ public final class EarshotConfig {
         engineEndWaitMs = number(source, "earshot.engine.end-wait-ms", 30_000, 0, 3_600_000);
         engineBreakerFailures = (int) number(source, "earshot.engine.breaker.failures", 5, 1, 1_000);
         engineBreakerOpenMs = number(source, "earshot.engine.breaker.open-ms", 30_000, 100, 3_600_000);
-        sphinx4AbsoluteBeamWidth = number(source, "earshot.engine.sphinx4.absolute-beam-width", 3_000, 10,
+        sphinx4AbsoluteBeamWidth = number(source, "earshot.engine.sphinx4.absolute-beam-width", 4_000, 10,
                 1_000_000);
-        sphinx4RelativeBeamWidth = probability(source, "earshot.engine.sphinx4.relative-beam-width", 1e-50);
-        sphinx4AbsoluteWordBeamWidth = number(source, "earshot.engine.sphinx4.absolute-word-beam-width", 50, 1,
+        sphinx4RelativeBeamWidth = probability(source, "earshot.engine.sphinx4.relative-beam-width", 1e-60);
+        sphinx4AbsoluteWordBeamWidth = number(source, "earshot.engine.sphinx4.absolute-word-beam-width", 100, 1,
                 100_000);
         sphinx4RelativeWordBeamWidth = probability(source, "earshot.engine.sphinx4.relative-word-beam-width", 1e-40);
+        sphinx4LanguageWeight = number(source, "earshot.engine.sphinx4.language-weight", 8, 1, 30);
+        sphinx4WordInsertionProbability = probability(source, "earshot.engine.sphinx4.word-insertion-probability",
+                0.1);
         if (engineMaxPendingMs <= engineMaxLagMs) {
             throw new IllegalArgumentException(
                     "earshot.engine.max-pending-ms must be above earshot.engine.max-lag-ms");

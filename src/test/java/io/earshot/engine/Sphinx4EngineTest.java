@@ -34,8 +34,9 @@ class Sphinx4EngineTest {
     }
 
     /**
-     * Measured with the default beams: 7 word errors in 64 reference words (10.9 %); the bound leaves room for
-     * a different JVM's floating point, not for a worse engine.
+     * Measured with the default beams: 24 word errors in 71 reference words (33.8 %; Sphinx4's general model on
+     * 64 kbit/s read speech). The bound, 40 %, leaves room for a recognizer's history (a word or two), not for a
+     * worse engine: the previous, narrower default beams measured 38–40 %.
      */
     @Test
     void transcribesTheLibriVoxClipsWithinTheWordErrorBound() throws Exception {
@@ -59,7 +60,7 @@ class Sphinx4EngineTest {
             }
         }
         System.out.printf("Sphinx4 on LibriVox: WER %.1f %% (%d / %d)%n", 100.0 * errors / words, errors, words);
-        assertTrue(errors <= 0.45 * words, "WER " + errors + "/" + words);
+        assertTrue(errors <= 0.40 * words, "WER " + errors + "/" + words);
     }
 
     /**

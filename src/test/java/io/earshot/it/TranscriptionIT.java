@@ -62,8 +62,8 @@ class TranscriptionIT extends EarshotDeployment {
     }
 
     /**
-     * Measured on this server with the default beams: 7 word errors in 64 reference words (10.9 %), the same as
-     * the engine on whole clips. The bound is 15 %.
+     * Measured on this server with the default beams: 24 word errors in 71 reference words (33.8 %), the same as
+     * the engine on whole clips (Sphinx4EngineTest). The bound is 40 %.
      */
     @Test
     void theLibriVoxClipsAreTranscribedWithinTheWordErrorBound() throws Exception {
@@ -106,7 +106,7 @@ class TranscriptionIT extends EarshotDeployment {
         }
         System.out.printf("Live transcription of the LibriVox clips: WER %.1f %% (%d / %d)%n", 100.0 * errors / words,
                 errors, words);
-        assertTrue(errors <= 0.45 * words, "WER " + errors + " / " + words);
+        assertTrue(errors <= 0.40 * words, "WER " + errors + " / " + words);
     }
 
     /**
