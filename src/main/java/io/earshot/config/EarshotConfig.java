@@ -59,6 +59,21 @@ public final class EarshotConfig {
     public final double sphinx4RelativeWordBeamWidth;
     public final double sphinx4LanguageWeight;
     public final double sphinx4WordInsertionProbability;
+    public final Path jobsDir;
+    public final String jobsExecutor;
+    public final int jobsConcurrency;
+    public final int jobsMaxQueued;
+    public final int jobsMaxJobs;
+    public final long jobsMaxUploadBytes;
+    public final long jobsMaxAudioMs;
+    public final long jobsUploadExpiryMs;
+    public final long jobsAudioRetentionMs;
+    public final long jobsRetentionMs;
+    public final int jobsMaxAttempts;
+    public final long jobsMaxWaitS;
+    public final int jobsMaxLongPolls;
+    public final int jobsEventHistory;
+    public final int jobsMaxSubscribers;
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
@@ -102,9 +117,31 @@ public final class EarshotConfig {
         sphinx4AbsoluteWordBeamWidth = number(source, "earshot.engine.sphinx4.absolute-word-beam-width", 100, 1,
                 100_000);
         sphinx4RelativeWordBeamWidth = probability(source, "earshot.engine.sphinx4.relative-word-beam-width", 1e-40);
-        sphinx4LanguageWeight = number(source, "earshot.engine.sphinx4.language-weight", 8, 1, 30);
+        sphinx4LanguageWeight = number(source, "earshot.engine.sphinx4.language-weight", 6, 1, 30);
         sphinx4WordInsertionProbability = probability(source, "earshot.engine.sphinx4.word-insertion-probability",
                 0.1);
+        jobsDir = Path.of(string(source, "earshot.jobs.dir", "data/jobs"));
+        jobsExecutor = string(source, "earshot.jobs.executor", "concurrent/earshot-jobs");
+        jobsConcurrency = (int) number(source, "earshot.jobs.concurrency", 1, 1, 64);
+        jobsMaxQueued = (int) number(source, "earshot.jobs.max-queued", 20, 1, 100_000);
+        jobsMaxJobs = (int) number(source, "earshot.jobs.max-jobs", 10_000, 1, 1_000_000);
+        jobsMaxUploadBytes = number(source, "earshot.jobs.max-upload-bytes", 1L << 30, 1_024, 1L << 40);
+        jobsMaxAudioMs = number(source, "earshot.jobs.max-audio-ms", 2 * 3_600_000L, 1_000, 24 * 3_600_000L);
+        jobsUploadExpiryMs = number(source, "earshot.jobs.upload-expiry-ms", 24 * 3_600_000L, 1_000,
+                30 * 24 * 3_600_000L);
+        jobsAudioRetentionMs = number(source, "earshot.jobs.audio-retention-ms", 24 * 3_600_000L, 0,
+                365 * 24 * 3_600_000L);
+        jobsRetentionMs = number(source, "earshot.jobs.retention-ms", 7 * 24 * 3_600_000L, 1_000,
+                3_650 * 24 * 3_600_000L);
+        jobsMaxAttempts = (int) number(source, "earshot.jobs.max-attempts", 3, 1, 100);
+        jobsMaxWaitS = number(source, "earshot.jobs.max-wait-s", 60, 1, 600);
+        jobsMaxLongPolls = (int) number(source, "earshot.jobs.max-long-polls", 256, 1, 100_000);
+        jobsEventHistory = (int) number(source, "earshot.jobs.event-history", 64, 1, 10_000);
+        jobsMaxSubscribers = (int) number(source, "earshot.jobs.max-subscribers", 256, 1, 100_000);
+        if (jobsAudioRetentionMs > jobsRetentionMs) {
+            throw new IllegalArgumentException(
+                    "earshot.jobs.audio-retention-ms must not be above earshot.jobs.retention-ms");
+        }
         if (engineMaxPendingMs <= engineMaxLagMs) {
             throw new IllegalArgumentException(
                     "earshot.engine.max-pending-ms must be above earshot.engine.max-lag-ms");

@@ -11,7 +11,9 @@ import java.lang.reflect.Constructor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -139,6 +141,69 @@ public class EngineService {
             return new GuardedEngine.Outcome(null, "engine_unavailable");
         }
         return guarded.recognize(samples);
+    }
+
+    /** Whether the engine has loaded (its breaker may still refuse calls). */
+    public boolean isReady() {
+        return state == State.READY;
+    }
+
+    /** Whether the engine could not be loaded: nothing will be transcribed until the server restarts. */
+    public boolean hasFailed() {
+        return state == State.FAILED;
+    }
+
+    /**
+     * Recognizes one segment of a job on the engine's threads, in turn with the live sessions' utterances (the
+     * queue is first come, first served), so a job never takes the engine from live streams for longer than
+     * one segment. Cancelling the future before it runs skips the segment; it completes exceptionally only when the
+     * engine's threads refuse work (the server is stopping).
+     */
+    public CompletableFuture<GuardedEngine.Outcome> recognizeInTurn(short[] samples) {
+        return inTurn(() -> recognize(samples));
+    }
+
+    /**
+     * Runs batch work (a job's alignment or diarization) on the engine's threads, in turn with the live
+     * sessions' utterances, so that the engine's threads bound all the CPU it takes. Cancelling the future before
+     * the work starts skips it; a refused submission completes it exceptionally.
+     */
+    public <T> CompletableFuture<T> inTurn(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                if (result.isDone()) {
+                    return;
+                }
+                try {
+                    result.complete(work.get());
+                } catch (RuntimeException | Error e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    /** Forced alignment of a known transcript with the loaded engine, on the calling thread. */
+    public List<Recognition.Word> align(short[] samples, int offset, int length, String transcript)
+            throws EngineException {
+        return loaded().align(samples, offset, length, transcript);
+    }
+
+    /** Speaker turns with the loaded engine, on the calling thread. */
+    public List<SpeakerTurn> diarize(short[] samples, int offset, int length) throws EngineException {
+        return loaded().diarize(samples, offset, length);
+    }
+
+    private TranscriptionEngine loaded() throws EngineException {
+        TranscriptionEngine e = engine;
+        if (e == null) {
+            throw new EngineException(unavailableDetail());
+        }
+        return e;
     }
 
     /** For {@code /v1/status}. */

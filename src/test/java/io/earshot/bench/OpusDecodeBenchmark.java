@@ -1,5 +1,6 @@
 package io.earshot.bench;
 
+import static io.earshot.bench.Bench.say;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -556,15 +557,7 @@ class OpusDecodeBenchmark {
     }
 
     private static String machine(String opusdecVersion) {
-        String model = "CPU model unknown";
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            model = lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst().orElse(model);
-        } catch (IOException | RuntimeException e) {
-            // not Linux: no model name
-        }
-        return Runtime.getRuntime().availableProcessors() + " cores (" + model + "), Java "
-                + System.getProperty("java.runtime.version") + ", " + opusdecVersion;
+        return Bench.cores() + ", " + opusdecVersion;
     }
 
     private static Row find(List<Row> rows, Source source, String label) {
@@ -581,8 +574,4 @@ class OpusDecodeBenchmark {
         return sorted[sorted.length / 2];
     }
 
-    private static void say(String line) {
-        System.out.println("[bench] " + line);
-        System.out.flush();
-    }
 }

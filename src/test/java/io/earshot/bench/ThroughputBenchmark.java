@@ -1,5 +1,6 @@
 package io.earshot.bench;
 
+import static io.earshot.bench.Bench.say;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -609,8 +610,4 @@ class ThroughputBenchmark {
         return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
     }
 
-    private static void say(String line) {
-        System.out.println("[bench] " + line);
-        System.out.flush();
-    }
 }

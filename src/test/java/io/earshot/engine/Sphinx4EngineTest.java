@@ -34,7 +34,7 @@ class Sphinx4EngineTest {
     }
 
     /**
-     * Measured with the default beams: 24 word errors in 71 reference words (33.8 %; Sphinx4's general model on
+     * Measured with the defaults: 22 word errors in 71 reference words (31.0 %; Sphinx4's general model on
      * 64 kbit/s read speech). The bound, 40 %, leaves room for a recognizer's history (a word or two), not for a
      * worse engine: the previous, narrower default beams measured 38–40 %.
      */
