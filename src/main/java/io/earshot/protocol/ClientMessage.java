@@ -33,9 +33,20 @@ public sealed interface ClientMessage {
     record ResumeRequest(String sessionId, String resumeToken, Long lastEventSeq) {
     }
 
-    /** No more audio: finish the session and close. */
+    /**
+     * No more audio: finish the session and close. With {@code handoff}, the stored audio becomes a transcription
+     * job at once instead of being transcribed live to the end ({@code align}, {@code diarize}: the job's options,
+     * true if absent).
+     */
     @JsonTypeName("end")
-    record End() implements ClientMessage {
+    record End(Boolean handoff, Boolean align, Boolean diarize) implements ClientMessage {
+        public End() {
+            this(null, null, null);
+        }
+
+        public boolean handsOff() {
+            return Boolean.TRUE.equals(handoff);
+        }
     }
 
     /** Round-trip probe; answered with {@code pong} echoing {@code ts}. */

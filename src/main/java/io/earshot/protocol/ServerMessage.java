@@ -119,8 +119,13 @@ public sealed interface ServerMessage {
     /** The session is over; totals of what the server holds. */
     @JsonTypeName("ended")
     record Ended(long eventSeq, String reason, long lastSeq, long chunks, long bytes, long audioMs,
-            long badAudioChunks, String transcription)
+            long badAudioChunks, String transcription, String jobId)
             implements SessionEvent {
+
+        public Ended(long eventSeq, String reason, long lastSeq, long chunks, long bytes, long audioMs,
+                long badAudioChunks, String transcription) {
+            this(eventSeq, reason, lastSeq, chunks, bytes, audioMs, badAudioChunks, transcription, null);
+        }
     }
 
     /**

@@ -88,8 +88,8 @@ final class Connection {
             reject(notStarted("\"" + typeName(message) + "\" before start"));
             return;
         }
-        if (message instanceof ClientMessage.End) {
-            s.end(this);
+        if (message instanceof ClientMessage.End end) {
+            s.end(this, end);
         } else if (message instanceof ClientMessage.Pause) {
             s.pause(this);
         } else if (message instanceof ClientMessage.Resume) {

@@ -65,9 +65,7 @@ public class SessionAudioResource {
 
     private Response respond(String id, String token, boolean body) {
         if (token == null || token.isBlank()) {
-            return ApiError.builder(Response.Status.UNAUTHORIZED, "token_required",
-                    "Send the session's resume token in the " + TOKEN_HEADER + " header.")
-                    .header("WWW-Authenticate", TOKEN_HEADER).build();
+            return tokenRequired();
         }
         java.nio.file.Path dir = registry.spool().existing(id);
         Stored stored;
@@ -111,19 +109,35 @@ public class SessionAudioResource {
         return ok.entity(output).build();
     }
 
+    /** The session's {@code session.json}, or null when there is none or the token is not the session's. */
+    static JsonNode metadata(java.nio.file.Path dir, String token) throws IOException {
+        java.nio.file.Path meta = dir.resolve(SessionSpool.METADATA_FILE);
+        if (!Files.isRegularFile(meta)) {
+            return null;
+        }
+        JsonNode m = Json.mapper().readTree(Files.readString(meta));
+        String hash = m.path("resume_token_sha256").asText("");
+        if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, HexFormat.of().parseHex(hash))) {
+            return null;
+        }
+        return m;
+    }
+
+    /** 401 for a request without the session's token. */
+    static Response tokenRequired() {
+        return ApiError.builder(Response.Status.UNAUTHORIZED, "token_required",
+                "Send the session's resume token in the " + TOKEN_HEADER + " header.")
+                .header("WWW-Authenticate", TOKEN_HEADER).build();
+    }
+
     /** What the first pass found: the session's format and the snapshot of its chunks. */
     private record Stored(StoredChunks spool, AudioCodec codec, int rate, int channels, long chunks,
             long samples) {
 
         /** Reads the session's description and counts its chunks, or returns null if the token is not its own. */
         static Stored read(java.nio.file.Path dir, String token) throws IOException {
-            java.nio.file.Path meta = dir.resolve(SessionSpool.METADATA_FILE);
-            if (!Files.isRegularFile(meta)) {
-                return null;
-            }
-            JsonNode m = Json.mapper().readTree(Files.readString(meta));
-            String hash = m.path("resume_token_sha256").asText("");
-            if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, HexFormat.of().parseHex(hash))) {
+            JsonNode m = metadata(dir, token);
+            if (m == null) {
                 return null;
             }
             AudioCodec codec = AudioCodec.fromWire(m.path("codec").asText(""));

@@ -2,6 +2,7 @@ package io.earshot.stream;
 
 import io.earshot.config.EarshotConfig;
 import io.earshot.engine.EngineService;
+import io.earshot.jobs.JobService;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.CloseCodes;
 import io.earshot.protocol.ErrorCode;
@@ -40,6 +41,9 @@ public class SessionRegistry {
 
     @Inject
     EngineService engine;
+
+    @Inject
+    JobService jobs;
 
     private EarshotConfig config;
     private AudioSpool spool;
@@ -184,7 +188,7 @@ public class SessionRegistry {
                 c.fail(storageUnavailable("spool create failed: " + e.getClass().getSimpleName()));
                 return;
             }
-            StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool, engine);
+            StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool, engine, jobs);
             sessions.put(id, s);
             c.attach(s);
             try {
@@ -224,6 +228,15 @@ public class SessionRegistry {
     }
 
     /** Counts for the status resource. */
+    /** The session with this id held in memory (live, waiting for a resume, or ended recently), or null. */
+    StreamSession held(String id) {
+        return id == null ? null : sessions.get(id);
+    }
+
+    public JobService jobs() {
+        return jobs;
+    }
+
     public Map<String, Object> status() {
         int attached = 0;
         int detached = 0;

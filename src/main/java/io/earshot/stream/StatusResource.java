@@ -1,22 +1,30 @@
 package io.earshot.stream;
 
+import io.earshot.jobs.JobService;
 import io.earshot.protocol.Json;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** {@code GET /v1/status}: how many connections and sessions the server holds right now. */
+/** {@code GET /v1/status}: how many connections, sessions and jobs the server holds right now. */
 @Path("status")
 public class StatusResource {
 
     @Inject
     SessionRegistry registry;
 
+    @Inject
+    JobService jobs;
+
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public String status() {
-        return Json.write(registry.status());
+        Map<String, Object> m = new LinkedHashMap<>(registry.status());
+        m.put("jobs", jobs.status());
+        return Json.write(m);
     }
 }

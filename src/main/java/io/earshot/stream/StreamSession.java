@@ -6,6 +6,10 @@ import io.earshot.audio.PcmSink;
 import io.earshot.config.EarshotConfig;
 import io.earshot.config.EarshotConfig.Durability;
 import io.earshot.engine.EngineService;
+import io.earshot.jobs.JobRecord;
+import io.earshot.jobs.JobRefusal;
+import io.earshot.jobs.JobService;
+import io.earshot.protocol.ClientMessage;
 import io.earshot.engine.LiveTranscriber;
 import io.earshot.engine.Recognition;
 import io.earshot.protocol.AudioFrame;
@@ -82,8 +86,16 @@ final class StreamSession {
      */
     private final ArrayDeque<long[]> chunkEnds = new ArrayDeque<>();
 
+    /** Where a session's stored audio becomes a job. */
+    private final JobService jobs;
+    /** The session's job, once handed off. */
+    private String jobId;
+    /** The session was handed off to a job: its remaining audio is not transcribed live. */
+    private boolean handedOff;
+
     StreamSession(String id, String resumeToken, String identity, SessionSettings settings, EarshotConfig config,
-            SessionSpool spool, EngineService engine) {
+            SessionSpool spool, EngineService engine, JobService jobs) {
+        this.jobs = jobs;
         this.id = id;
         this.tokenHash = Ids.hash(resumeToken);
         this.identity = identity;
@@ -307,8 +319,11 @@ final class StreamSession {
         }
     }
 
-    /** The client's {@code end}: store and ack everything, send {@code ended}, close normally. */
-    synchronized void end(Connection connection) {
+    /**
+     * The client's {@code end}: store and ack everything, send {@code ended}, close normally. With
+     * {@code handoff} the stored audio becomes a job at once, whose id {@code ended} carries.
+     */
+    synchronized void end(Connection connection, ClientMessage.End end) {
         if (attached != connection) {
             return;
         }
@@ -317,7 +332,39 @@ final class StreamSession {
                     "The session has already ended.", "second end"));
             return;
         }
+        if (end.handsOff()) {
+            try {
+                handOff("client_end", false, !Boolean.FALSE.equals(end.align()), !Boolean.FALSE.equals(end.diarize()));
+            } catch (JobRefusal | IOException e) {
+                // ended says so: transcription incomplete and no job id; the client can hand off again by REST
+                SessionLog.warn("session.handoff_failed", attached, this, "error", String.valueOf(e.getMessage()));
+                completeEnd(false);
+            }
+            return;
+        }
         finish("client_end", null);
+    }
+
+    /**
+     * Hands the session's stored audio to a transcription job, ending the session first if it has not ended
+     * (its connection, if any, gets {@code ended} with the job's id). Live transcription stops: the job
+     * transcribes the whole recording. A session has one job; asking again returns it.
+     *
+     * @param awaitTail whether the job waits for the client's unacknowledged chunks before it is queued
+     */
+    synchronized JobRecord handOff(String reason, boolean awaitTail, boolean align, boolean diarize)
+            throws JobRefusal, IOException {
+        if (!ending) {
+            finish(reason, null);
+        }
+        JobRecord job = jobs.createFromSession(id, settings.codec().wireName(), tracker.acked(), awaitTail, align,
+                diarize);
+        jobId = job.id();
+        if (!ended) {
+            handedOff = true;
+            completeEnd(false);
+        }
+        return job;
     }
 
     /**
@@ -398,19 +445,31 @@ final class StreamSession {
         endedNanos = System.nanoTime();
         if (!transcribed) {
             transcriber.close();
+            if (jobId == null && settings.transcribe()) {
+                // Past earshot.engine.end-wait-ms: what is left is transcribed by a job of the whole recording.
+                try {
+                    jobId = jobs.createFromSession(id, settings.codec().wireName(), tracker.acked(), false, true,
+                            true).id();
+                    handedOff = true;
+                } catch (JobRefusal | IOException | RuntimeException e) {
+                    SessionLog.warn("session.handoff_failed", attached, this, "error", String.valueOf(e.getMessage()));
+                }
+            }
         }
         paused = false;
         long chunks = tracker.acked();
         long bytes = spool.bytes();
         long audioMs = decoder.decodedMicros() / 1000;
         long bad = badAudioChunks;
-        String transcription = transcribed ? "complete" : "incomplete";
+        String transcription = transcribed ? "complete" : handedOff ? "handed_off" : "incomplete";
         String reason = endReason;
-        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs, bad, transcription));
+        String job = jobId;
+        emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs, bad, transcription, job));
         writeMetadataQuietly();
         closeSpool();
         SessionLog.info("session.ended", attached, this, "reason", reason, "chunks", chunks, "bytes", bytes,
-                "audio_ms", audioMs, "bad_audio_chunks", bad, "transcription", transcription);
+                "audio_ms", audioMs, "bad_audio_chunks", bad, "transcription", transcription, "job_id",
+                String.valueOf(job));
         if (attached != null) {
             attached.outbound().close(endCode == null ? CloseCodes.NORMAL : endCode.closeCode(),
                     endCode == null ? "ended" : endCode.wireName());

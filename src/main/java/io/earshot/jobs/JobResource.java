@@ -1,0 +1,323 @@
+package io.earshot.jobs;
+
+import io.earshot.api.ApiError;
+import io.earshot.protocol.Json;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code /v1/jobs}: submit a recording in one request, follow the job by polling (with {@code ETag} and a
+ * bounded long-poll), fetch the transcript in four formats, cancel or delete. The contract is
+ * docs/api/jobs.md.
+ */
+@Path("jobs")
+public class JobResource {
+
+    private static final Logger LOG = Logger.getLogger(JobResource.class.getName());
+
+    @Inject
+    JobService jobs;
+
+    @Inject
+    JobWatchers watchers;
+
+    @POST
+    @Consumes("*/*")
+    public Response create(InputStream body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @QueryParam("align") String align, @QueryParam("diarize") String diarize,
+            @QueryParam("filename") String filename) {
+        try {
+            boolean doAlign = flag("align", align);
+            boolean doDiarize = flag("diarize", diarize);
+            JobRecord r;
+            String boundary = contentType != null && contentType.toLowerCase(Locale.ROOT)
+                    .startsWith("multipart/form-data") ? MultipartReader.boundary(contentType) : null;
+            if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
+                if (boundary == null) {
+                    throw new JobRefusal(400, "bad_request", "A multipart upload must be multipart/form-data "
+                            + "with a boundary.");
+                }
+                r = createFromForm(new MultipartReader(body, boundary), doAlign, doDiarize);
+            } else {
+                r = jobs.createFromUpload(body, contentType, clean(filename), doAlign, doDiarize);
+            }
+            return record(Response.accepted(), r).location(URI.create(JobRecord.link("jobs/" + r.id()))).build();
+        } catch (JobRefusal e) {
+            return refusal(e);
+        } catch (MultipartReader.MalformedException e) {
+            return ApiError.response(Response.Status.BAD_REQUEST, "bad_request", "The multipart body is not "
+                    + "well-formed: " + e.getMessage() + ".");
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "upload broke off", e);
+            return ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete", "The upload broke off "
+                    + "before its end; nothing was kept. For large files use the resumable upload.");
+        }
+    }
+
+    /** Fields {@code align} and {@code diarize} (before the file), then the part named {@code file}. */
+    private JobRecord createFromForm(MultipartReader form, boolean align, boolean diarize)
+            throws IOException, JobRefusal {
+        MultipartReader.Part part;
+        while ((part = form.next()) != null) {
+            String name = part.name();
+            if ("align".equals(name) || "diarize".equals(name)) {
+                String v = new String(part.body().readNBytes(16), StandardCharsets.UTF_8).trim();
+                if ("align".equals(name)) {
+                    align = flag(name, v);
+                } else {
+                    diarize = flag(name, v);
+                }
+            } else if ("file".equals(name)) {
+                return jobs.createFromUpload(part.body(), part.contentType(), clean(part.filename()), align,
+                        diarize);
+            }
+        }
+        throw new JobRefusal(400, "bad_request", "The form has no part named \"file\".");
+    }
+
+    @GET
+    @Path("{id}")
+    public void get(@PathParam("id") String id, @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
+            @QueryParam("wait") String wait, @Suspended AsyncResponse async) {
+        JobRecord r = find(id);
+        if (r == null) {
+            async.resume(notFound());
+            return;
+        }
+        long waitSeconds;
+        try {
+            waitSeconds = wait == null ? 0 : Long.parseLong(wait.trim());
+            if (waitSeconds < 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            async.resume(ApiError.response(Response.Status.BAD_REQUEST, "bad_request",
+                    "wait must be a whole number of seconds, 0 or more."));
+            return;
+        }
+        waitSeconds = Math.min(waitSeconds, jobs.config().jobsMaxWaitS);
+        boolean unchanged = ifNoneMatch != null && matches(ifNoneMatch, r.etag());
+        if (!unchanged || waitSeconds == 0 || r.stage().isFinal()) {
+            async.resume(unchanged ? notModified(r) : record(Response.ok(), r).build());
+            return;
+        }
+        String etag = r.etag();
+        async.setTimeout(waitSeconds, TimeUnit.SECONDS);
+        async.setTimeoutHandler(a -> {
+            JobRecord now = jobs.get(id);
+            a.resume(now == null ? notFound() : now.etag().equals(etag) ? notModified(now)
+                    : record(Response.ok(), now).build());
+        });
+        boolean waiting = watchers.await(id, changed -> async.resume(changed == null ? notFound()
+                : record(Response.ok(), jobs.get(id) != null ? jobs.get(id) : changed).build()));
+        if (!waiting) {
+            async.resume(notModified(r));
+            return;
+        }
+        JobRecord again = jobs.get(id);
+        if (again == null || !again.etag().equals(etag)) {
+            async.resume(again == null ? notFound() : record(Response.ok(), again).build());
+        }
+    }
+
+    @GET
+    @Path("{id}/transcript")
+    public Response transcript(@PathParam("id") String id, @QueryParam("format") String format,
+            @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+        JobRecord r = find(id);
+        if (r == null) {
+            return notFound();
+        }
+        String f = format != null ? format.trim().toLowerCase(Locale.ROOT) : fromAccept(accept);
+        if (f == null) {
+            return ApiError.response(Response.Status.BAD_REQUEST, "bad_request",
+                    "format must be json, text, vtt or srt.");
+        }
+        if (r.stage() != Stage.COMPLETE) {
+            return ApiError.builder(Response.Status.CONFLICT, "job_not_complete", "The job is " + r.stage()
+                    .wireName() + "; its transcript is ready once it is complete.").header("ETag", r.etag())
+                    .build();
+        }
+        Transcript t;
+        try {
+            t = jobs.transcript(id);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot read the transcript of job " + id, e);
+            return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
+                    "The job's transcript cannot be read.");
+        }
+        String body;
+        String type;
+        String ext;
+        switch (f) {
+            case "text" -> {
+                body = t.plainText();
+                type = "text/plain; charset=utf-8";
+                ext = "txt";
+            }
+            case "vtt" -> {
+                body = t.webVtt();
+                type = "text/vtt; charset=utf-8";
+                ext = "vtt";
+            }
+            case "srt" -> {
+                body = t.srt();
+                type = "application/x-subrip; charset=utf-8";
+                ext = "srt";
+            }
+            default -> {
+                body = Json.write(t.toJson());
+                type = "application/json";
+                ext = "json";
+            }
+        }
+        return Response.ok(body).type(type).header("Cache-Control", "no-cache").header("ETag", r.etag())
+                .header("Content-Disposition", "inline; filename=\"" + id + "." + ext + "\"").build();
+    }
+
+    /**
+     * A handed-off session's tail: the stream's binary frames the client kept, each after its length (4 bytes,
+     * big-endian). {@code done=false} keeps the job waiting for more; by default it is queued afterwards.
+     */
+    @POST
+    @Path("{id}/tail")
+    @Consumes("*/*")
+    public Response tail(@PathParam("id") String id, @QueryParam("done") String done, InputStream body) {
+        if (find(id) == null) {
+            return notFound();
+        }
+        try {
+            JobRecord r = jobs.appendTail(id, body, flag("done", done), jobs.config().maxBinaryPayload);
+            return record(Response.ok(), r).build();
+        } catch (JobRefusal e) {
+            return refusal(e);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "tail upload broke off", e);
+            return ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete", "The request broke off; "
+                    + "the whole frames received were kept: GET the job for its next_seq.");
+        }
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Response delete(@PathParam("id") String id) {
+        JobRecord r = find(id);
+        if (r == null) {
+            return notFound();
+        }
+        if (r.stage().isFinal()) {
+            try {
+                if (jobs.delete(id)) {
+                    return Response.noContent().build();
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot delete job " + id, e);
+                return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
+                        "The job's files could not all be removed.");
+            }
+        }
+        JobRecord cancelled = jobs.cancel(id);
+        return cancelled == null ? notFound() : record(Response.ok(), cancelled).build();
+    }
+
+    // ---- helpers ----
+
+    private JobRecord find(String id) {
+        return JobService.isWellFormed(id) ? jobs.get(id) : null;
+    }
+
+    static Response.ResponseBuilder record(Response.ResponseBuilder b, JobRecord r) {
+        return b.entity(Json.write(r.toJson())).type("application/json").header("ETag", r.etag())
+                .header("Cache-Control", "no-cache");
+    }
+
+    private static Response notModified(JobRecord r) {
+        return Response.notModified().header("ETag", r.etag()).header("Cache-Control", "no-cache").build();
+    }
+
+    static Response notFound() {
+        return ApiError.response(Response.Status.NOT_FOUND, "job_not_found",
+                "No job with this id is stored on this server.");
+    }
+
+    public static Response refusal(JobRefusal e) {
+        Response.ResponseBuilder b = Response.status(e.status()).type("application/json")
+                .header("Cache-Control", "no-store")
+                .entity(Json.write(Map.of("code", e.code(), "message", e.getMessage())));
+        if (e.retryAfterSeconds() >= 0) {
+            b.header("Retry-After", e.retryAfterSeconds());
+        }
+        return b.build();
+    }
+
+    /** An {@code If-None-Match} list containing the tag (or {@code *}); weak tags compare by their value. */
+    static boolean matches(String ifNoneMatch, String etag) {
+        for (String t : ifNoneMatch.split(",")) {
+            String tag = t.trim();
+            if (tag.startsWith("W/")) {
+                tag = tag.substring(2);
+            }
+            if (tag.equals("*") || tag.equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String fromAccept(String accept) {
+        if (accept == null || accept.isBlank() || accept.contains("application/json") || accept.contains("*/*")) {
+            return "json";
+        }
+        if (accept.contains("text/vtt")) {
+            return "vtt";
+        }
+        if (accept.contains("application/x-subrip") || accept.contains("text/srt")) {
+            return "srt";
+        }
+        if (accept.contains("text/plain")) {
+            return "text";
+        }
+        return "json";
+    }
+
+    public static boolean flag(String name, String value) throws JobRefusal {
+        if (value == null || value.isBlank()) {
+            return true;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new JobRefusal(400, "bad_request", name + " must be true or false.");
+        };
+    }
+
+    /** A file name for information only: no path, at most 255 characters of printable text. */
+    static String clean(String filename) {
+        if (filename == null || filename.isBlank()) {
+            return null;
+        }
+        String base = filename.substring(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
+        base = base.replaceAll("\\p{Cntrl}", "").strip();
+        return base.isEmpty() ? null : base.substring(0, Math.min(255, base.length()));
+    }
+}

@@ -1,0 +1,290 @@
+package io.earshot.jobs;
+
+import io.earshot.protocol.Json;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.ObservesAsync;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Everyone following a job: WebSocket subscribers of {@code /v1/jobs/{id}/events} and clients long-polling
+ * {@code GET /v1/jobs/{id}?wait=N}. Both are fed from the {@link JobChanged} CDI event, so both see the very
+ * record that was persisted. A subscriber gets records in increasing {@code event_id} order; one that reads
+ * slowly skips intermediate records (each is the whole state), never the latest.
+ */
+@ApplicationScoped
+public class JobWatchers {
+
+    private static final Logger LOG = Logger.getLogger(JobWatchers.class.getName());
+    static final int CLOSE_NOT_FOUND = 4404;
+    static final int CLOSE_BAD_REQUEST = 4400;
+
+    @Inject
+    JobService jobs;
+
+    @Resource
+    private ManagedScheduledExecutorService scheduler;
+
+    private final Map<String, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
+    private final Map<String, Set<Consumer<JobRecord>>> waiters = new ConcurrentHashMap<>();
+    private final AtomicInteger subscriberCount = new AtomicInteger();
+    private final AtomicInteger waiterCount = new AtomicInteger();
+    private ScheduledFuture<?> heartbeats;
+
+    @PostConstruct
+    void init() {
+        long interval = jobs.config().heartbeatIntervalMs;
+        heartbeats = scheduler.scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    @PreDestroy
+    void shutdown() {
+        if (heartbeats != null) {
+            heartbeats.cancel(false);
+        }
+    }
+
+    void changed(@ObservesAsync JobChanged event) {
+        JobRecord r = event.record();
+        Set<Subscriber> subs = subscribers.get(r.id());
+        if (subs != null) {
+            subs.forEach(s -> s.offer(r));
+        }
+        Set<Consumer<JobRecord>> w = waiters.remove(r.id());
+        if (w != null) {
+            w.forEach(c -> c.accept(r));
+        }
+    }
+
+    // ---- long polling ----
+
+    /**
+     * Calls {@code onChange} once with the job's next record, unless {@link #cancelWait} comes first. False when
+     * {@code earshot.jobs.max-long-polls} are waiting already: answer at once then.
+     */
+    public boolean await(String id, Consumer<JobRecord> onChange) {
+        if (waiterCount.incrementAndGet() > jobs.config().jobsMaxLongPolls) {
+            waiterCount.decrementAndGet();
+            return false;
+        }
+        Consumer<JobRecord> once = new Consumer<>() {
+            private boolean called;
+
+            @Override
+            public synchronized void accept(JobRecord r) {
+                if (!called) {
+                    called = true;
+                    waiterCount.decrementAndGet();
+                    onChange.accept(r);
+                }
+            }
+        };
+        waiters.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(once);
+        // A change between the caller's read and this registration would be missed: look again.
+        JobRecord now = jobs.get(id);
+        if (now == null) {
+            once.accept(null);
+        }
+        return true;
+    }
+
+    public int waiting() {
+        return waiterCount.get();
+    }
+
+    // ---- WebSocket subscribers ----
+
+    /** Subscribes {@code ws} to the job, after sending the records it missed since {@code after}. */
+    void subscribe(Session ws, String id, long after) {
+        JobRecord current = JobService.isWellFormed(id) ? jobs.get(id) : null;
+        if (current == null) {
+            refuse(ws, CLOSE_NOT_FOUND, "job_not_found", "No job with this id is stored on this server.");
+            return;
+        }
+        if (subscriberCount.incrementAndGet() > jobs.config().jobsMaxSubscribers) {
+            subscriberCount.decrementAndGet();
+            refuse(ws, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "server_busy",
+                    "Too many job subscriptions are open; poll GET /v1/jobs/{id} or try again later.");
+            return;
+        }
+        Subscriber s = new Subscriber(ws, id, after);
+        ws.getUserProperties().put(Subscriber.class.getName(), s);
+        subscribers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(s);
+        // Registered before reading the kept records: a change fired meanwhile is offered twice at worst, and
+        // the subscriber sends each event id once.
+        for (JobRecord r : jobs.since(id, after)) {
+            s.offer(r);
+        }
+        JobRecord latest = jobs.get(id);
+        if (latest != null) {
+            s.offer(latest);
+        }
+    }
+
+    /** The client was heard from; answers {@code pong} to a {@code ping}. */
+    void heard(Session ws, boolean ping) {
+        Subscriber s = (Subscriber) ws.getUserProperties().get(Subscriber.class.getName());
+        if (s != null) {
+            s.lastHeard = System.nanoTime();
+            if (ping) {
+                s.sendControl("{\"type\":\"pong\"}");
+            }
+        }
+    }
+
+    void closed(Session ws) {
+        Subscriber s = (Subscriber) ws.getUserProperties().remove(Subscriber.class.getName());
+        if (s != null) {
+            Set<Subscriber> subs = subscribers.get(s.jobId);
+            if (subs != null && subs.remove(s)) {
+                subscriberCount.decrementAndGet();
+                subscribers.computeIfPresent(s.jobId, (k, v) -> v.isEmpty() ? null : v);
+            }
+        }
+    }
+
+    private void heartbeat() {
+        long now = System.nanoTime();
+        long dead = TimeUnit.MILLISECONDS.toNanos(jobs.config().heartbeatIntervalMs * 2 + 5_000);
+        for (Set<Subscriber> subs : subscribers.values()) {
+            for (Subscriber s : subs) {
+                if (now - s.lastHeard > dead) {
+                    close(s.ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "no pong within two heartbeats");
+                    continue;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("type", "heartbeat");
+                m.put("at", Instant.now().toString());
+                s.sendControl(Json.write(m));
+                try {
+                    s.ws.getAsyncRemote().sendPing(ByteBuffer.wrap(new byte[] {'e', 's'}));
+                } catch (IOException | RuntimeException e) {
+                    // the close callback will tidy up
+                }
+            }
+        }
+    }
+
+    static void refuse(Session ws, int closeCode, String code, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "error");
+        m.put("code", code);
+        m.put("message", message);
+        try {
+            ws.getBasicRemote().sendText(Json.write(m));
+        } catch (IOException | RuntimeException e) {
+            // the peer is gone already
+        }
+        close(ws, closeCode, code);
+    }
+
+    static void close(Session ws, int code, String reason) {
+        try {
+            ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+        } catch (IOException | RuntimeException e) {
+            // already closed
+        }
+    }
+
+    /** One WebSocket following one job: one send in flight at a time, the newest record waiting behind it. */
+    private static final class Subscriber {
+        final Session ws;
+        final String jobId;
+        volatile long lastHeard = System.nanoTime();
+        private long lastSent;
+        private boolean sending;
+        private JobRecord pending;
+        private String pendingControl;
+        private boolean closing;
+
+        Subscriber(Session ws, String jobId, long after) {
+            this.ws = ws;
+            this.jobId = jobId;
+            this.lastSent = after;
+        }
+
+        synchronized void offer(JobRecord r) {
+            if (closing || r.eventId() <= lastSent || (pending != null && r.eventId() <= pending.eventId())) {
+                return;
+            }
+            pending = r;
+            pump();
+        }
+
+        synchronized void sendControl(String text) {
+            if (!closing) {
+                pendingControl = text;
+                pump();
+            }
+        }
+
+        /** Sends what is waiting, if nothing is in flight. Called with the lock held. */
+        private void pump() {
+            if (sending || closing) {
+                return;
+            }
+            String text;
+            boolean last = false;
+            if (pending != null) {
+                JobRecord r = pending;
+                pending = null;
+                lastSent = r.eventId();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("type", "job");
+                m.put("job", r.toJson());
+                text = Json.write(m);
+                last = r.stage().isFinal();
+            } else if (pendingControl != null) {
+                text = pendingControl;
+                pendingControl = null;
+            } else {
+                return;
+            }
+            sending = true;
+            boolean finalRecord = last;
+            try {
+                ws.getAsyncRemote().sendText(text, result -> done(result.isOK(), finalRecord));
+            } catch (RuntimeException e) {
+                sending = false;
+                closing = true;
+            }
+        }
+
+        private synchronized void done(boolean ok, boolean finalRecord) {
+            sending = false;
+            if (!ok) {
+                closing = true;
+                close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send failed");
+                return;
+            }
+            if (finalRecord && pending == null) {
+                closing = true;
+                close(ws, CloseReason.CloseCodes.NORMAL_CLOSURE.getCode(), "job finished");
+                return;
+            }
+            pump();
+        }
+    }
+
+    static void log(String message, Throwable t) {
+        LOG.log(Level.FINE, message, t);
+    }
+}

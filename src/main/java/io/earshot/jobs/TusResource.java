@@ -1,0 +1,235 @@
+package io.earshot.jobs;
+
+import io.earshot.api.ApiError;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.OPTIONS;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code /v1/uploads}: resumable uploads by the tus 1.0.0 core protocol with its creation,
+ * creation-with-upload and termination extensions, so that tus clients (tus-js-client among them) work
+ * unmodified. Each upload is a job in stage Uploading, with the same id: {@code /v1/uploads/{id}} takes the
+ * bytes, {@code /v1/jobs/{id}} follows the job. The contract is docs/api/jobs.md.
+ */
+@Path("uploads")
+public class TusResource {
+
+    static final String VERSION = "1.0.0";
+    static final String OFFSET_TYPE = "application/offset+octet-stream";
+    private static final Logger LOG = Logger.getLogger(TusResource.class.getName());
+
+    @Inject
+    JobService jobs;
+
+    @OPTIONS
+    public Response options() {
+        return Response.noContent().header("Tus-Resumable", VERSION).header("Tus-Version", VERSION)
+                .header("Tus-Extension", "creation,creation-with-upload,termination")
+                .header("Tus-Max-Size", jobs.config().jobsMaxUploadBytes).build();
+    }
+
+    @OPTIONS
+    @Path("{id}")
+    public Response optionsOne() {
+        return options();
+    }
+
+    @POST
+    @Consumes("*/*")
+    public Response create(@HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Length") String length,
+            @HeaderParam("Upload-Defer-Length") String defer, @HeaderParam("Upload-Metadata") String metadata,
+            @HeaderParam("Content-Type") String contentType, InputStream body) {
+        Response wrong = checkVersion(tus);
+        if (wrong != null) {
+            return wrong;
+        }
+        try {
+            if (defer != null) {
+                throw new JobRefusal(400, "bad_request", "Upload-Defer-Length is not supported: send Upload-Length.");
+            }
+            long total = number("Upload-Length", length);
+            Map<String, String> meta = metadata(metadata);
+            String type = meta.containsKey("filetype") ? meta.get("filetype") : meta.get("type");
+            String name = meta.containsKey("filename") ? meta.get("filename") : meta.get("name");
+            JobRecord r = jobs.createUpload(total, type == null || type.isBlank() ? null : type,
+                    JobResource.clean(name), JobResource.flag("align", meta.get("align")),
+                    JobResource.flag("diarize", meta.get("diarize")));
+            Response.ResponseBuilder b = Response.status(Response.Status.CREATED)
+                    .location(URI.create(JobRecord.link("uploads/" + r.id())))
+                    .header("Link", "<" + JobRecord.link("jobs/" + r.id()) + ">; rel=\"job\"");
+            if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(OFFSET_TYPE)) {
+                try {
+                    r = jobs.appendUpload(r.id(), 0, body);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "creation-with-upload broke off", e);
+                    r = jobs.get(r.id());
+                }
+                b.header("Upload-Offset", r.uploadOffset());
+            }
+            return tus(b).build();
+        } catch (JobRefusal e) {
+            return tus(Response.fromResponse(JobResource.refusal(e))).build();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot create an upload", e);
+            return tus(Response.fromResponse(ApiError.response(Response.Status.INTERNAL_SERVER_ERROR,
+                    "storage_failed", "The server cannot store uploads right now."))).build();
+        }
+    }
+
+    @HEAD
+    @Path("{id}")
+    public Response head(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus) {
+        Response wrong = checkVersion(tus);
+        if (wrong != null) {
+            return wrong;
+        }
+        JobRecord r = find(id);
+        if (r == null) {
+            return tus(Response.status(Response.Status.NOT_FOUND)).build();
+        }
+        if (closed(r)) {
+            return tus(Response.status(Response.Status.GONE)).build();
+        }
+        return tus(Response.ok()).header("Upload-Offset", r.uploadOffset()).header("Upload-Length",
+                r.uploadLength()).header("Cache-Control", "no-store").build();
+    }
+
+    @PATCH
+    @Path("{id}")
+    @Consumes("*/*")
+    public Response patch(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus,
+            @HeaderParam("Upload-Offset") String offset, @HeaderParam("Content-Type") String contentType,
+            InputStream body) {
+        Response wrong = checkVersion(tus);
+        if (wrong != null) {
+            return wrong;
+        }
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(OFFSET_TYPE)) {
+            return tus(Response.fromResponse(ApiError.response(Response.Status.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type", "A PATCH must have Content-Type " + OFFSET_TYPE + "."))).build();
+        }
+        JobRecord r = find(id);
+        if (r == null) {
+            return tus(Response.fromResponse(JobResource.notFound())).build();
+        }
+        try {
+            JobRecord after = jobs.appendUpload(id, number("Upload-Offset", offset), body);
+            return tus(Response.noContent()).header("Upload-Offset", after.uploadOffset()).build();
+        } catch (JobRefusal e) {
+            return tus(Response.fromResponse(JobResource.refusal(e))).build();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "upload PATCH broke off", e);
+            JobRecord now = jobs.get(id);
+            return tus(Response.fromResponse(ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete",
+                    "The request broke off; the bytes received were kept: send HEAD for the offset.")))
+                    .header("Upload-Offset", now == null ? 0 : now.uploadOffset()).build();
+        }
+    }
+
+    /** Clients behind proxies that block PATCH send POST with {@code X-HTTP-Method-Override: PATCH}. */
+    @POST
+    @Path("{id}")
+    @Consumes("*/*")
+    public Response override(@PathParam("id") String id, @HeaderParam("X-HTTP-Method-Override") String method,
+            @HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Offset") String offset,
+            @HeaderParam("Content-Type") String contentType, InputStream body) {
+        if (method != null && method.equalsIgnoreCase("PATCH")) {
+            return patch(id, tus, offset, contentType, body);
+        }
+        if (method != null && method.equalsIgnoreCase("DELETE")) {
+            return terminate(id, tus);
+        }
+        return tus(Response.status(Response.Status.METHOD_NOT_ALLOWED)).build();
+    }
+
+    /** Termination: the upload and its job are cancelled and the bytes removed. */
+    @DELETE
+    @Path("{id}")
+    public Response terminate(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus) {
+        Response wrong = checkVersion(tus);
+        if (wrong != null) {
+            return wrong;
+        }
+        JobRecord r = find(id);
+        if (r == null) {
+            return tus(Response.status(Response.Status.NOT_FOUND)).build();
+        }
+        jobs.cancel(id);
+        return tus(Response.noContent()).build();
+    }
+
+    private JobRecord find(String id) {
+        JobRecord r = JobService.isWellFormed(id) ? jobs.get(id) : null;
+        return r != null && "tus".equals(r.source()) ? r : null;
+    }
+
+    private static boolean closed(JobRecord r) {
+        return r.stage() == Stage.CANCELLED || (r.stage() == Stage.FAILED && r.uploadLength() != null
+                && r.uploadOffset() < r.uploadLength());
+    }
+
+    private static Response checkVersion(String tus) {
+        if (VERSION.equals(tus)) {
+            return null;
+        }
+        return Response.status(Response.Status.PRECONDITION_FAILED).header("Tus-Version", VERSION)
+                .header("Tus-Resumable", VERSION).type("application/json")
+                .entity("{\"code\":\"tus_version_unsupported\",\"message\":\"Send Tus-Resumable: " + VERSION
+                        + ".\"}").build();
+    }
+
+    private static Response.ResponseBuilder tus(Response.ResponseBuilder b) {
+        return b.header("Tus-Resumable", VERSION);
+    }
+
+    private static long number(String header, String value) throws JobRefusal {
+        try {
+            long n = Long.parseLong(value == null ? "" : value.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new JobRefusal(400, "bad_request", header + " must be a whole number of bytes, 0 or more.");
+    }
+
+    /** Upload-Metadata: comma-separated {@code key base64value} pairs (the value may be absent). */
+    static Map<String, String> metadata(String header) throws JobRefusal {
+        Map<String, String> m = new HashMap<>();
+        if (header == null || header.isBlank()) {
+            return m;
+        }
+        for (String pair : header.split(",")) {
+            String[] kv = pair.trim().split(" ", 2);
+            if (kv[0].isEmpty()) {
+                continue;
+            }
+            try {
+                m.put(kv[0], kv.length > 1 ? new String(Base64.getDecoder().decode(kv[1].trim()),
+                        StandardCharsets.UTF_8) : "");
+            } catch (IllegalArgumentException e) {
+                throw new JobRefusal(400, "bad_request", "Upload-Metadata value of " + kv[0] + " is not Base64.");
+            }
+        }
+        return m;
+    }
+}
