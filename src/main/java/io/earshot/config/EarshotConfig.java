@@ -126,7 +126,7 @@ public final class EarshotConfig {
         jobsMaxQueued = (int) number(source, "earshot.jobs.max-queued", 20, 1, 100_000);
         jobsMaxJobs = (int) number(source, "earshot.jobs.max-jobs", 10_000, 1, 1_000_000);
         jobsMaxUploadBytes = number(source, "earshot.jobs.max-upload-bytes", 1L << 30, 1_024, 1L << 40);
-        jobsMaxAudioMs = number(source, "earshot.jobs.max-audio-ms", 2 * 3_600_000L, 1_000, 24 * 3_600_000L);
+        jobsMaxAudioMs = number(source, "earshot.jobs.max-audio-ms", 2 * 3_600_000L, 1_000, 12 * 3_600_000L);
         jobsUploadExpiryMs = number(source, "earshot.jobs.upload-expiry-ms", 24 * 3_600_000L, 1_000,
                 30 * 24 * 3_600_000L);
         jobsAudioRetentionMs = number(source, "earshot.jobs.audio-retention-ms", 24 * 3_600_000L, 0,

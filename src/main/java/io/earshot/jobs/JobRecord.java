@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * @param id           {@code j_} and 128 random bits
  * @param stage        where the job stands
- * @param percent      whole-number progress through the current stage, 0 to 100 (100 when final)
+ * @param percent      whole-number progress through the current stage, 0 to 100 (100 when complete; a failed or
+ *                     cancelled job keeps the value it had reached)
  * @param detail       what the stage is doing, for people ("segment 3 of 10"); never an estimate of time
  * @param eventId      1 for the new job, one more for each change
  * @param source       {@code upload} (one request), {@code tus} (resumable upload) or {@code session}
@@ -73,8 +74,8 @@ public record JobRecord(String id, Stage stage, int percent, String detail, long
                 finishedAt);
     }
 
-    JobRecord withAudio(Audio decoded) {
-        return new JobRecord(id, stage, percent, detail, eventId, createdAt, updatedAt, source, sessionId,
+    JobRecord withAudio(Audio decoded, Instant now) {
+        return new JobRecord(id, stage, percent, detail, eventId + 1, createdAt, now, source, sessionId,
                 sessionChunks, mediaType, filename, align, diarize, uploadLength, uploadOffset, decoded, error,
                 attempts, finishedAt);
     }

@@ -67,6 +67,10 @@ public class JobResource {
         } catch (MultipartReader.MalformedException e) {
             return ApiError.response(Response.Status.BAD_REQUEST, "bad_request", "The multipart body is not "
                     + "well-formed: " + e.getMessage() + ".");
+        } catch (JobService.StorageException e) {
+            LOG.log(Level.WARNING, "cannot store an upload", e);
+            return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
+                    "The server could not store the upload.");
         } catch (IOException e) {
             LOG.log(Level.FINE, "upload broke off", e);
             return ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete", "The upload broke off "
@@ -123,19 +127,23 @@ public class JobResource {
         }
         String etag = r.etag();
         async.setTimeout(waitSeconds, TimeUnit.SECONDS);
+        java.util.function.Consumer<JobRecord> waiting = watchers.await(id, changed -> async.resume(
+                changed == null ? notFound() : record(Response.ok(), jobs.get(id) != null ? jobs.get(id) : changed)
+                        .build()));
+        if (waiting == null) {
+            async.resume(notModified(r));
+            return;
+        }
         async.setTimeoutHandler(a -> {
+            watchers.cancelWait(id, waiting);
             JobRecord now = jobs.get(id);
             a.resume(now == null ? notFound() : now.etag().equals(etag) ? notModified(now)
                     : record(Response.ok(), now).build());
         });
-        boolean waiting = watchers.await(id, changed -> async.resume(changed == null ? notFound()
-                : record(Response.ok(), jobs.get(id) != null ? jobs.get(id) : changed).build()));
-        if (!waiting) {
-            async.resume(notModified(r));
-            return;
-        }
         JobRecord again = jobs.get(id);
         if (again == null || !again.etag().equals(etag)) {
+            // changed between the first look and the registration
+            watchers.cancelWait(id, waiting);
             async.resume(again == null ? notFound() : record(Response.ok(), again).build());
         }
     }

@@ -52,6 +52,9 @@ final class JobRunner implements Runnable {
 
     /** What the runner needs from the service. */
     interface Host {
+        /** The worker took the job: Transcribing, one more attempt. Throws {@link CancellationException} if cancelled. */
+        void started(String id);
+
         /** Records progress; throws {@link CancellationException} once the job is cancelled. */
         void progress(String id, Stage stage, int percent, String detail);
 
@@ -119,6 +122,8 @@ final class JobRunner implements Runnable {
     public void run() {
         String id = job.id();
         try {
+            check();
+            host.started(id);
             List<Piece> pieces = decode();
             List<List<Recognition>> bySegment = transcribe(pieces);
             if (job.align()) {
@@ -397,7 +402,9 @@ final class JobRunner implements Runnable {
                 a = match + 1;
             }
         }
-        return new Recognition(r.text(), out, r.speaker(), r.startMs(), r.endMs());
+        long start = Math.min(r.startMs(), out.isEmpty() ? r.startMs() : out.get(0).startMs());
+        long end = Math.max(r.endMs(), out.isEmpty() ? r.endMs() : out.get(out.size() - 1).endMs());
+        return new Recognition(r.text(), out, r.speaker(), start, end);
     }
 
     private List<Recognition> diarize(List<Recognition> all) throws IOException, EngineLostException {

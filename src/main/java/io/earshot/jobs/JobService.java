@@ -148,7 +148,12 @@ public class JobService {
         int requeued = 0;
         for (JobRecord r : found) {
             JobRecord current = r;
-            if (r.stage().isRunning()) {
+            if (r.stage().isRunning() && r.attempts() >= config.jobsMaxAttempts) {
+                current = r.failed(new JobFailure("interrupted", "The job was interrupted by server restarts "
+                        + "too often.", r.attempts() + " attempts, the last in stage " + r.stage().wireName(), true),
+                        Instant.now());
+                save(current);
+            } else if (r.stage().isRunning()) {
                 current = r.moved(Stage.QUEUED, 0, "queued again after a server restart", Instant.now());
                 save(current);
                 requeued++;
@@ -298,6 +303,13 @@ public class JobService {
             }
             long room = r.uploadLength() - offset;
             Path file = store.file(id, JobStore.UPLOAD);
+            // After a crash in the middle of a PATCH the file can hold bytes beyond the recorded offset: the
+            // record is what was confirmed to the client, so the next bytes go there.
+            try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+                if (ch.size() > offset) {
+                    ch.truncate(offset);
+                }
+            }
             long written = 0;
             IOException broken = null;
             try {
@@ -312,15 +324,15 @@ public class JobService {
             JobRecord after = update(id, x -> x.stage() == Stage.UPLOADING ? x.uploaded(newOffset,
                     percent(newOffset, x.uploadLength()), uploadDetail(newOffset, x.uploadLength()), Instant.now())
                     : x);
+            if (after != null && after.stage() == Stage.UPLOADING && newOffset == after.uploadLength()) {
+                after = uploadComplete(after);
+            }
             if (broken != null) {
                 throw broken;
             }
             if (overflow) {
                 throw new JobRefusal(413, "upload_too_large", "The request carries more bytes than the upload's "
                         + "Upload-Length; the bytes up to it were kept.");
-            }
-            if (after != null && after.stage() == Stage.UPLOADING && newOffset == after.uploadLength()) {
-                after = uploadComplete(after);
             }
             return after;
         } finally {
@@ -508,12 +520,28 @@ public class JobService {
 
     // ---- cancelling and deleting ----
 
-    /** Cancels a job that has not finished; returns its record (as it was, if it had finished), or null. */
+    /**
+     * Cancels a job that has not finished; returns its record (as it was, if it had finished), or null. An
+     * upload's bytes are removed at once.
+     */
     public JobRecord cancel(String id) {
+        JobRecord before = get(id);
         JobRecord r = update(id, x -> x.stage().isFinal() ? x : x.moved(Stage.CANCELLED, x.percent(),
                 "cancelled by the client", Instant.now()));
         if (r == null) {
             return null;
+        }
+        if (before != null && before.stage() == Stage.UPLOADING) {
+            ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+            if (lock.tryLock()) {
+                try {
+                    store.deleteAudio(id);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "Earshot cannot remove the upload of cancelled job " + id, e);
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
         JobRunner runner;
         synchronized (this) {
@@ -536,11 +564,11 @@ public class JobService {
             if (running.containsKey(id)) {
                 return false;
             }
+            store.delete(id); // first: a job whose files remain must stay listed, or it would come back at a restart
             jobs.remove(id);
         }
         history.remove(id);
         locks.remove(id);
-        store.delete(id);
         return true;
     }
 
@@ -577,16 +605,12 @@ public class JobService {
                     queue.poll();
                     continue;
                 }
-                JobRecord started = update(id, x -> x.withAttempt().moved(Stage.TRANSCRIBING, 0, "starting",
-                        Instant.now()));
-                Path sessionDir = started.sessionId() == null ? null : spools.existing(started.sessionId());
-                JobRunner runner = new JobRunner(started, store, engine, sessionDir, config.jobsMaxAudioMs,
-                        new Host());
+                Path sessionDir = r.sessionId() == null ? null : spools.existing(r.sessionId());
+                JobRunner runner = new JobRunner(r, store, engine, sessionDir, config.jobsMaxAudioMs, new Host());
                 try {
                     workers.execute(runner);
                 } catch (RejectedExecutionException e) {
                     LOG.warning("Earshot: the jobs' executor refused job " + id + "; it stays queued");
-                    update(id, x -> x.moved(Stage.QUEUED, 0, "waiting for a worker", Instant.now()));
                     return;
                 }
                 queue.poll();
@@ -610,8 +634,20 @@ public class JobService {
         }
 
         @Override
+        public void started(String id) {
+            if (stopping) {
+                throw new CancellationException();
+            }
+            JobRecord r = update(id, x -> x.stage() != Stage.QUEUED ? x : x.withAttempt().moved(Stage.TRANSCRIBING,
+                    0, "starting", Instant.now()));
+            if (r == null || r.stage() != Stage.TRANSCRIBING) {
+                throw new CancellationException();
+            }
+        }
+
+        @Override
         public void audio(String id, JobRecord.Audio audio) {
-            update(id, x -> x.withAudio(audio));
+            update(id, x -> x.withAudio(audio, Instant.now()));
         }
 
         @Override
@@ -620,8 +656,11 @@ public class JobService {
                 throw new CancellationException();
             }
             store.saveTranscript(id, transcript);
+            long words = transcript.segments().stream().mapToLong(g -> g.text().isBlank() ? 0
+                    : g.text().trim().split("\\s+").length).sum();
             update(id, x -> x.stage().isFinal() ? x : x.moved(Stage.COMPLETE, 100, transcript.segments().size()
-                    + " segments, " + transcript.text().split(" ").length + " words", Instant.now()));
+                    + (transcript.segments().size() == 1 ? " segment, " : " segments, ") + words
+                    + (words == 1 ? " word" : " words"), Instant.now()));
         }
 
         @Override
@@ -757,8 +796,8 @@ public class JobService {
     /** Reserves a place for a new job (and its directory), or refuses with 503. */
     private String admit() throws JobRefusal, IOException {
         if (storeProblem != null) {
-            throw new JobRefusal(503, "storage_failed", "This server cannot store jobs right now.",
-                    retryAfterSeconds());
+            throw new JobRefusal(503, "storage_failed", "This server cannot store jobs: its jobs directory is not "
+                    + "usable.");
         }
         String id;
         synchronized (this) {
@@ -856,25 +895,47 @@ public class JobService {
     private static long copy(InputStream in, Path file, long max, boolean append) throws IOException {
         long total = 0;
         byte[] buf = new byte[65_536];
-        try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-                OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+        java.nio.channels.FileChannel ch;
+        try {
+            ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new StorageException(e);
+        }
+        try (ch; OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             try {
                 int n;
                 while ((n = in.read(buf, 0, (int) Math.min(buf.length, max - total + 1))) > 0) {
-                    if (total + n > max) {
-                        out.write(buf, 0, (int) (max - total));
+                    int keep = (int) Math.min(n, max - total);
+                    try {
+                        out.write(buf, 0, keep);
+                    } catch (IOException e) {
+                        throw new StorageException(e);
+                    }
+                    if (keep < n) {
                         total = -1;
                         break;
                     }
-                    out.write(buf, 0, n);
                     total += n;
                 }
             } finally {
-                ch.force(false);
+                try {
+                    ch.force(false);
+                } catch (IOException e) {
+                    throw new StorageException(e);
+                }
             }
         }
         return total;
+    }
+
+    /** Writing to the server's own storage failed (not reading the client's request). */
+    public static final class StorageException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StorageException(IOException cause) {
+            super("storage: " + cause.getMessage(), cause);
+        }
     }
 
     private void deleteQuietly(String id) {

@@ -65,6 +65,10 @@ final class JobStore {
             for (Path d : dirs) {
                 Path record = d.resolve(RECORD);
                 if (!Files.isRegularFile(record)) {
+                    // a job whose creation was cut short (the server died in the middle of an upload)
+                    if (d.getFileName().toString().startsWith("j_")) {
+                        delete(d.getFileName().toString());
+                    }
                     continue;
                 }
                 try {
@@ -135,6 +139,12 @@ final class JobStore {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        // the rename itself must reach the device too
+        try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform lets a directory be opened and forced
         }
     }
 }

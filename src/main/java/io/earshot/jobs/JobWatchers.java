@@ -77,13 +77,13 @@ public class JobWatchers {
     // ---- long polling ----
 
     /**
-     * Calls {@code onChange} once with the job's next record, unless {@link #cancelWait} comes first. False when
-     * {@code earshot.jobs.max-long-polls} are waiting already: answer at once then.
+     * Calls {@code onChange} once with the job's next record, unless {@link #cancelWait} with the returned handle
+     * comes first. Null when {@code earshot.jobs.max-long-polls} are waiting already: answer at once then.
      */
-    public boolean await(String id, Consumer<JobRecord> onChange) {
+    public Consumer<JobRecord> await(String id, Consumer<JobRecord> onChange) {
         if (waiterCount.incrementAndGet() > jobs.config().jobsMaxLongPolls) {
             waiterCount.decrementAndGet();
-            return false;
+            return null;
         }
         Consumer<JobRecord> once = new Consumer<>() {
             private boolean called;
@@ -103,7 +103,16 @@ public class JobWatchers {
         if (now == null) {
             once.accept(null);
         }
-        return true;
+        return once;
+    }
+
+    /** Stops waiting (the long poll timed out): the handle is dropped and its place freed. */
+    public void cancelWait(String id, Consumer<JobRecord> handle) {
+        Set<Consumer<JobRecord>> w = waiters.get(id);
+        if (w != null && w.remove(handle)) {
+            waiterCount.decrementAndGet();
+            waiters.computeIfPresent(id, (k, v) -> v.isEmpty() ? null : v);
+        }
     }
 
     public int waiting() {
@@ -125,7 +134,7 @@ public class JobWatchers {
                     "Too many job subscriptions are open; poll GET /v1/jobs/{id} or try again later.");
             return;
         }
-        Subscriber s = new Subscriber(ws, id, after);
+        Subscriber s = new Subscriber(ws, id, after, jobs.config().jobsEventHistory);
         ws.getUserProperties().put(Subscriber.class.getName(), s);
         subscribers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(s);
         // Registered before reading the kept records: a change fired meanwhile is offered twice at worst, and
@@ -136,6 +145,9 @@ public class JobWatchers {
         JobRecord latest = jobs.get(id);
         if (latest != null) {
             s.offer(latest);
+            if (latest.stage().isFinal() && latest.eventId() <= after) {
+                s.finishedAlready();
+            }
         }
     }
 
@@ -204,35 +216,54 @@ public class JobWatchers {
         }
     }
 
-    /** One WebSocket following one job: one send in flight at a time, the newest record waiting behind it. */
+    /**
+     * One WebSocket following one job: one send in flight at a time, the records behind it queued in order; a
+     * client too slow for {@code earshot.jobs.event-history} records loses the oldest queued ones, never the newest.
+     */
     private static final class Subscriber {
         final Session ws;
         final String jobId;
         volatile long lastHeard = System.nanoTime();
-        private long lastSent;
+        private final int capacity;
+        private final java.util.ArrayDeque<JobRecord> pending = new java.util.ArrayDeque<>();
+        private long lastQueued;
         private boolean sending;
-        private JobRecord pending;
-        private String pendingControl;
+        private final java.util.ArrayDeque<String> pendingControl = new java.util.ArrayDeque<>();
         private boolean closing;
 
-        Subscriber(Session ws, String jobId, long after) {
+        Subscriber(Session ws, String jobId, long after, int capacity) {
             this.ws = ws;
             this.jobId = jobId;
-            this.lastSent = after;
+            this.lastQueued = after;
+            this.capacity = capacity;
         }
 
         synchronized void offer(JobRecord r) {
-            if (closing || r.eventId() <= lastSent || (pending != null && r.eventId() <= pending.eventId())) {
+            if (closing || r.eventId() <= lastQueued) {
                 return;
             }
-            pending = r;
+            lastQueued = r.eventId();
+            pending.add(r);
+            while (pending.size() > capacity) {
+                pending.poll();
+            }
             pump();
         }
 
         synchronized void sendControl(String text) {
             if (!closing) {
-                pendingControl = text;
+                if (pendingControl.size() < 4) {
+                    pendingControl.add(text);
+                }
                 pump();
+            }
+        }
+
+        /** The client has seen the final record already: nothing to send, the subscription is over. */
+        synchronized void finishedAlready() {
+            if (!sending && pending.isEmpty()) {
+                closing = true;
+                close(ws, CloseReason.CloseCodes.NORMAL_CLOSURE.getCode(), "job finished");
             }
         }
 
@@ -243,18 +274,15 @@ public class JobWatchers {
             }
             String text;
             boolean last = false;
-            if (pending != null) {
-                JobRecord r = pending;
-                pending = null;
-                lastSent = r.eventId();
+            if (!pending.isEmpty()) {
+                JobRecord r = pending.poll();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("type", "job");
                 m.put("job", r.toJson());
                 text = Json.write(m);
                 last = r.stage().isFinal();
-            } else if (pendingControl != null) {
-                text = pendingControl;
-                pendingControl = null;
+            } else if (!pendingControl.isEmpty()) {
+                text = pendingControl.poll();
             } else {
                 return;
             }
@@ -275,7 +303,7 @@ public class JobWatchers {
                 close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send failed");
                 return;
             }
-            if (finalRecord && pending == null) {
+            if (finalRecord && pending.isEmpty()) {
                 closing = true;
                 close(ws, CloseReason.CloseCodes.NORMAL_CLOSURE.getCode(), "job finished");
                 return;

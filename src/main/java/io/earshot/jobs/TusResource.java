@@ -78,6 +78,9 @@ public class TusResource {
             if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(OFFSET_TYPE)) {
                 try {
                     r = jobs.appendUpload(r.id(), 0, body);
+                } catch (JobRefusal e) {
+                    jobs.cancel(r.id()); // refused without a Location: the client cannot go on with it
+                    throw e;
                 } catch (IOException e) {
                     LOG.log(Level.FINE, "creation-with-upload broke off", e);
                     r = jobs.get(r.id());
@@ -135,6 +138,10 @@ public class TusResource {
             return tus(Response.noContent()).header("Upload-Offset", after.uploadOffset()).build();
         } catch (JobRefusal e) {
             return tus(Response.fromResponse(JobResource.refusal(e))).build();
+        } catch (JobService.StorageException e) {
+            LOG.log(Level.WARNING, "cannot store an upload", e);
+            return tus(Response.fromResponse(ApiError.response(Response.Status.INTERNAL_SERVER_ERROR,
+                    "storage_failed", "The server could not store the bytes; send HEAD for the offset."))).build();
         } catch (IOException e) {
             LOG.log(Level.FINE, "upload PATCH broke off", e);
             JobRecord now = jobs.get(id);
@@ -160,7 +167,10 @@ public class TusResource {
         return tus(Response.status(Response.Status.METHOD_NOT_ALLOWED)).build();
     }
 
-    /** Termination: the upload and its job are cancelled and the bytes removed. */
+    /**
+     * Termination: an unfinished upload or job is cancelled and the uploaded bytes removed; a finished job is
+     * deleted with everything stored for it.
+     */
     @DELETE
     @Path("{id}")
     public Response terminate(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus) {
@@ -172,7 +182,17 @@ public class TusResource {
         if (r == null) {
             return tus(Response.status(Response.Status.NOT_FOUND)).build();
         }
-        jobs.cancel(id);
+        if (r.stage().isFinal()) {
+            try {
+                jobs.delete(id);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot delete job " + id, e);
+                return tus(Response.fromResponse(ApiError.response(Response.Status.INTERNAL_SERVER_ERROR,
+                        "storage_failed", "The job's files could not all be removed."))).build();
+            }
+        } else {
+            jobs.cancel(id);
+        }
         return tus(Response.noContent()).build();
     }
 

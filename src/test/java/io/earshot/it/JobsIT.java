@@ -245,6 +245,24 @@ class JobsIT extends EarshotDeployment {
                         && w.path("start_ms").asLong() <= w.path("end_ms").asLong(), w::toString);
             }
         }
+        // A client that re-subscribes with the last event id it saw gets what it missed, then the final record.
+        long lastSeen = pushed.get(pushed.size() / 2).path("event_id").asLong();
+        Subscriber again = new Subscriber().open(id, lastSeen);
+        assertEquals(1000, again.closed.get(30, TimeUnit.SECONDS));
+        List<JsonNode> missed = again.jobRecords();
+        assertTrue(missed.get(0).path("event_id").asLong() > lastSeen, missed::toString);
+        assertEquals(last, missed.get(missed.size() - 1));
+        for (JsonNode m : missed) {
+            JsonNode p = pushed.stream().filter(x -> x.path("event_id").equals(m.path("event_id"))).findFirst()
+                    .orElse(null);
+            if (p != null) {
+                assertEquals(p, m, "a replayed record equals the one pushed live");
+            }
+        }
+        Subscriber nobody = new Subscriber().open("j_AAAAAAAAAAAAAAAAAAAAAA", 0);
+        assertEquals(4404, nobody.closed.get(30, TimeUnit.SECONDS));
+        assertEquals("job_not_found", nobody.messages.get(0).path("code").asText());
+
         HttpResponse<String> text = get("v1/jobs/" + id + "/transcript?format=text");
         assertTrue(text.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         assertTrue(text.body().contains("dashwood"), text::body);
@@ -391,6 +409,9 @@ class JobsIT extends EarshotDeployment {
     @Test
     void tusJsClientUploadsUnmodified() throws Exception {
         Path node = Path.of("src/test/node");
+        org.junit.jupiter.api.Assumptions.assumeTrue(commandWorks("node", "--version")
+                && commandWorks("npm", "--version"), "Node.js and npm are needed to run tus-js-client (.ci/run "
+                + "installs them); skipped");
         Path modules = node.resolve("node_modules/tus-js-client");
         if (!Files.isDirectory(modules)) {
             Process install = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(node.toFile())
@@ -555,6 +576,16 @@ class JobsIT extends EarshotDeployment {
             assertEquals(chunks.size(), job.path("session_chunks").asLong(), job::toString);
             assertFalse(job.path("options").path("diarize").asBoolean());
             checkTranscriptCovers(id, clips);
+        }
+    }
+
+    static boolean commandWorks(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
         }
     }
 

@@ -22,7 +22,8 @@ public final class AudioFiles {
 
     /** The media types uploads may declare, as told to a client whose type is refused. */
     public static final List<String> ACCEPTED_TYPES = List.of("audio/wav", "audio/wave", "audio/x-wav",
-            "audio/vnd.wave", "audio/ogg", "audio/opus", "audio/webm", "video/webm", "audio/L16;rate=<Hz>[;channels=<1|2>]",
+            "audio/vnd.wave", "audio/ogg", "audio/opus", "audio/webm", "video/webm", "audio/x-matroska", "video/x-matroska",
+            "audio/L16;rate=<Hz>[;channels=<1|2>]",
             "application/octet-stream");
 
     private static final List<String> WAV_TYPES = List.of("audio/wav", "audio/wave", "audio/x-wav",
