@@ -133,6 +133,7 @@ public final class Sphinx4Engine implements TranscriptionEngine {
             c.setSampleRate(16_000);
             Recognizer r = new Recognizer(new Context(c));
             r.allocate();
+            quietSphinxLogging();
             return r;
         } catch (IOException | RuntimeException e) {
             throw new EngineException("cannot load the Sphinx4 model: " + e, e);
@@ -144,6 +145,18 @@ public final class Sphinx4Engine implements TranscriptionEngine {
         System.setProperty("logLevel", "WARNING");
         Logger.getLogger("edu.cmu.sphinx").setLevel(Level.WARNING);
         Logger.getLogger("default.config").setLevel(Level.WARNING);
+        // Components set their own loggers' levels when they are configured (the speed tracker logs every
+        // utterance at INFO): once loaded, turn those down too.
+        java.util.Enumeration<String> names = java.util.logging.LogManager.getLogManager().getLoggerNames();
+        while (names.hasMoreElements()) {
+            String name = names.nextElement();
+            if (name.startsWith("default.config") || name.startsWith("edu.cmu.sphinx")) {
+                Logger l = Logger.getLogger(name);
+                if (l.getLevel() != null && l.getLevel().intValue() < Level.WARNING.intValue()) {
+                    l.setLevel(Level.WARNING);
+                }
+            }
+        }
     }
 
     /** One Sphinx4 recognizer, allocated once and fed one segment at a time. */

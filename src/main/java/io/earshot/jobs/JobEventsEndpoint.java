@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * {@code /v1/jobs/{id}/events}: a job's progress records as they change, for one WebSocket client. The
  * query parameter {@code after} (the last {@code event_id} the client saw) makes the server send what the
- * client missed first; without it the client gets the latest record. Heartbeats every
+ * client missed first; without it the client gets every record the server still keeps. Heartbeats every
  * {@code earshot.heartbeat.interval-ms}; the server closes (1000) after sending a final record.
  */
 @ServerEndpoint("/v1/jobs/{id}/events")

@@ -325,7 +325,11 @@ public class JobResource {
             return null;
         }
         String base = filename.substring(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
-        base = base.replaceAll("\\p{Cntrl}", "").strip();
-        return base.isEmpty() ? null : base.substring(0, Math.min(255, base.length()));
+        base = base.replaceAll("[\\p{Cc}\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]", "").strip();
+        int cut = Math.min(255, base.length());
+        if (cut < base.length() && Character.isHighSurrogate(base.charAt(cut - 1))) {
+            cut--;
+        }
+        return base.isEmpty() ? null : base.substring(0, cut);
     }
 }

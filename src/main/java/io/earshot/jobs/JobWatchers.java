@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * Everyone following a job: WebSocket subscribers of {@code /v1/jobs/{id}/events} and clients long-polling
  * {@code GET /v1/jobs/{id}?wait=N}. Both are fed from the {@link JobChanged} CDI event, so both see the very
  * record that was persisted. A subscriber gets records in increasing {@code event_id} order; one that reads
- * slowly skips intermediate records (each is the whole state), never the latest.
+ * too slowly loses the oldest queued records (each is the whole state), never the latest.
  */
 @ApplicationScoped
 public class JobWatchers {

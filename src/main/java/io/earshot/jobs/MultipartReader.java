@@ -111,8 +111,9 @@ final class MultipartReader {
         return new Part(headers, current);
     }
 
+    /** One header line, read as UTF-8 (browsers send file names that way), without its line end. */
     private String line() throws IOException {
-        StringBuilder b = new StringBuilder();
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         while (true) {
             fill(1);
             if (start >= end) {
@@ -120,13 +121,14 @@ final class MultipartReader {
             }
             byte c = buf[start++];
             if (c == '\n') {
-                int n = b.length();
-                return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
+                byte[] bytes = b.toByteArray();
+                int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, n, StandardCharsets.UTF_8);
             }
-            if (b.length() > MAX_HEADER_BYTES) {
+            if (b.size() > MAX_HEADER_BYTES) {
                 throw new MalformedException("a part header line is too long");
             }
-            b.append((char) (c & 0xFF));
+            b.write(c);
         }
     }
 
@@ -216,12 +218,33 @@ final class MultipartReader {
 
     /** A parameter of a header value such as {@code form-data; name="file"; filename="a.wav"}, or null. */
     static String parameter(String header, String name) {
-        for (String p : header.split(";")) {
+        // split on the semicolons outside quoted strings
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < header.length(); i++) {
+            char c = header.charAt(i);
+            if (quoted && c == '\\' && i + 1 < header.length()) {
+                cur.append(c).append(header.charAt(++i));
+                continue;
+            }
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (c == ';' && !quoted) {
+                parts.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        parts.add(cur.toString());
+        for (String p : parts) {
             int eq = p.indexOf('=');
             if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase(name)) {
                 String v = p.substring(eq + 1).trim();
                 if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                    v = v.substring(1, v.length() - 1);
+                    v = v.substring(1, v.length() - 1).replaceAll("\\\\(.)", "$1");
                 }
                 return v;
             }

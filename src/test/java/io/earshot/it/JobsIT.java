@@ -183,6 +183,7 @@ class JobsIT extends EarshotDeployment {
         assertEquals("queued", job.path("stage").asText(), job::toString);
         assertEquals("two.wav", job.path("filename").asText());
         Subscriber ws = new Subscriber().open(id, 0);
+        long submitted = System.nanoTime();
 
         Map<Long, JsonNode> polled = new LinkedHashMap<>();
         polled.put(job.path("event_id").asLong(), job);
@@ -202,6 +203,10 @@ class JobsIT extends EarshotDeployment {
             assertEquals("\"" + id + "." + last.path("event_id").asLong() + "\"", etag);
             polled.put(last.path("event_id").asLong(), last);
         }
+        double took = (System.nanoTime() - submitted) / 1e9;
+        double audioSeconds = clips.stream().mapToDouble(LibriVox.Clip::seconds).sum() + clips.size();
+        System.out.printf("job of %.1f s of audio (transcribe, align, diarize) complete %.1f s after submission: "
+                + "%.2f of real time%n", audioSeconds, took, took / audioSeconds);
         assertEquals(0, ws.closed.get(30, TimeUnit.SECONDS) - 1000, "closed 1000 after the final record");
         List<JsonNode> pushed = ws.jobRecords();
         // event ids strictly increase on the socket, and it ends with the final record
@@ -577,6 +582,27 @@ class JobsIT extends EarshotDeployment {
             assertFalse(job.path("options").path("diarize").asBoolean());
             checkTranscriptCovers(id, clips);
         }
+    }
+
+    /** Payara's MicroProfile OpenAPI endpoint serves Earshot's document: every documented path, the record's schema. */
+    @Test
+    void theOpenApiDocumentDescribesTheApi() throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort()
+                + "/openapi")).header("Accept", "application/json").GET());
+        assertEquals(200, r.statusCode(), r::body);
+        JsonNode doc = StreamClient.JSON.readTree(r.body());
+        List<String> paths = new ArrayList<>();
+        doc.path("paths").fieldNames().forEachRemaining(paths::add);
+        for (String p : List.of("/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/transcript", "/v1/jobs/{id}/tail",
+                "/v1/uploads", "/v1/uploads/{id}", "/v1/sessions/{id}/job", "/v1/sessions/{id}/audio", "/v1/status")) {
+            assertTrue(paths.stream().anyMatch(x -> x.endsWith(p)), () -> p + " missing from " + paths);
+        }
+        JsonNode stages = doc.path("components").path("schemas").path("JobRecord").path("properties").path("stage")
+                .path("enum");
+        List<String> names = new ArrayList<>();
+        stages.forEach(n -> names.add(n.asText()));
+        assertEquals(List.of("uploading", "queued", "transcribing", "aligning", "diarizing", "complete", "failed",
+                "cancelled"), names);
     }
 
     static boolean commandWorks(String... command) {

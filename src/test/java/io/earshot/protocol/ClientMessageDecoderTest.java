@@ -68,6 +68,11 @@ class ClientMessageDecoderTest {
     @Test
     void endDecodes() throws Exception {
         assertEquals(new ClientMessage.End(), decoder.decode("{\"type\":\"end\"}"));
+        assertEquals(new ClientMessage.End(true, null, false),
+                decoder.decode("{\"type\":\"end\",\"handoff\":true,\"diarize\":false}"));
+        assertTrue(decoder.decode("{\"type\":\"end\",\"handoff\":true}") instanceof ClientMessage.End e
+                && e.handsOff());
+        assertFalse(((ClientMessage.End) decoder.decode("{\"type\":\"end\"}")).handsOff());
     }
 
     @Test
