@@ -244,7 +244,8 @@ final class MultipartReader {
             if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase(name)) {
                 String v = p.substring(eq + 1).trim();
                 if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                    v = v.substring(1, v.length() - 1).replaceAll("\\\\(.)", "$1");
+                    // Only \" is unescaped: browsers never escape backslashes, and old ones send Windows paths.
+                    v = v.substring(1, v.length() - 1).replace("\\\"", "\"");
                 }
                 return v;
             }

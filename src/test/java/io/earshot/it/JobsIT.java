@@ -605,6 +605,32 @@ class JobsIT extends EarshotDeployment {
                 "cancelled"), names);
     }
 
+    /** A browser-style form: fields before the file part set the options; the file part's type and name are kept. */
+    @Test
+    void aMultipartFormUpload() throws Exception {
+        String boundary = "----EarshotFormBoundary7MA4YWxkTrZu0gW";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"align\"\r\n\r\nfalse\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"diarize\"\r\n\r\nfalse\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\rec\\café.wav\"\r\n"
+                + "Content-Type: audio/wav\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(wav(LibriVox.clips().subList(4, 5)));
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<String> r = post("v1/jobs", "multipart/form-data; boundary=" + boundary, body.toByteArray());
+        assertEquals(202, r.statusCode(), r::body);
+        JsonNode job = json(r);
+        assertEquals("café.wav", job.path("filename").asText(), job::toString);
+        assertEquals("audio/wav", job.path("media_type").asText());
+        assertFalse(job.path("options").path("align").asBoolean());
+        assertFalse(job.path("options").path("diarize").asBoolean());
+        JsonNode done = awaitStage(job.path("id").asText(), Duration.ofMinutes(2), "complete", "failed");
+        assertEquals("complete", done.path("stage").asText(), done::toString);
+        HttpResponse<String> noFile = post("v1/jobs", "multipart/form-data; boundary=" + boundary,
+                ("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertEquals(400, noFile.statusCode(), noFile::body);
+        assertEquals("bad_request", json(noFile).path("code").asText());
+    }
+
     static boolean commandWorks(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -343,6 +343,9 @@ class MultipartReaderTest {
         assertEquals("say \"hi\".wav", MultipartReader.parameter("form-data; filename=\"say \\\"hi\\\".wav\"",
                 "filename"));
         assertEquals("x;y", MultipartReader.boundary("multipart/form-data; boundary=\"x;y\""));
+        // backslashes are kept: browsers do not escape them, and old ones send Windows paths
+        assertEquals("C:\\rec\\talk.wav", MultipartReader.parameter("form-data; filename=\"C:\\rec\\talk.wav\"",
+                "filename"));
     }
 
     @Test
