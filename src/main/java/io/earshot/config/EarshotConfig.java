@@ -74,6 +74,8 @@ public final class EarshotConfig {
     public final int jobsMaxLongPolls;
     public final int jobsEventHistory;
     public final int jobsMaxSubscribers;
+    /** Origins whose pages may open WebSockets, lower case; empty: loopback pages only; {@code *}: any. */
+    public final java.util.List<String> allowedOrigins;
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
@@ -138,6 +140,7 @@ public final class EarshotConfig {
         jobsMaxLongPolls = (int) number(source, "earshot.jobs.max-long-polls", 256, 1, 100_000);
         jobsEventHistory = (int) number(source, "earshot.jobs.event-history", 64, 1, 10_000);
         jobsMaxSubscribers = (int) number(source, "earshot.jobs.max-subscribers", 256, 1, 100_000);
+        allowedOrigins = origins(string(source, "earshot.security.allowed-origins", ""));
         if (jobsAudioRetentionMs > jobsRetentionMs) {
             throw new IllegalArgumentException(
                     "earshot.jobs.audio-retention-ms must not be above earshot.jobs.retention-ms");
@@ -150,6 +153,26 @@ public final class EarshotConfig {
             throw new IllegalArgumentException(
                     "earshot.flow.low-water-percent must be below earshot.flow.high-water-percent");
         }
+    }
+
+    /** "https://a.example, http://localhost:3000/" → normalized origins (scheme://host[:port], lower case). */
+    private static java.util.List<String> origins(String list) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String o : list.split(",")) {
+            String t = o.trim().toLowerCase(Locale.ROOT);
+            while (t.endsWith("/")) {
+                t = t.substring(0, t.length() - 1);
+            }
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!t.equals("*") && !t.matches("https?://[^/\\s]+")) {
+                throw new IllegalArgumentException("earshot.security.allowed-origins: '" + o.trim()
+                        + "' is not an origin such as https://app.example.com (or *)");
+            }
+            out.add(t);
+        }
+        return java.util.List.copyOf(out);
     }
 
     private static volatile EarshotConfig current;

@@ -18,7 +18,7 @@ import java.util.List;
  * client missed first; without it the client gets every record the server still keeps. Heartbeats every
  * {@code earshot.heartbeat.interval-ms}; the server closes (1000) after sending a final record.
  */
-@ServerEndpoint("/v1/jobs/{id}/events")
+@ServerEndpoint(value = "/v1/jobs/{id}/events", configurator = io.earshot.security.OriginCheck.class)
 public class JobEventsEndpoint {
 
     private static final int MAX_TEXT = 1_024;

@@ -12,6 +12,7 @@ import java.util.List;
     @JsonSubTypes.Type(ServerMessage.Ack.class),
     @JsonSubTypes.Type(ServerMessage.Heartbeat.class),
     @JsonSubTypes.Type(ServerMessage.Pong.class),
+    @JsonSubTypes.Type(ServerMessage.GoingAway.class),
     @JsonSubTypes.Type(ServerMessage.Flow.class),
     @JsonSubTypes.Type(ServerMessage.Error.class),
     @JsonSubTypes.Type(ServerMessage.MarkReached.class),
@@ -57,6 +58,16 @@ public sealed interface ServerMessage {
     /** Sent every heartbeat interval so the client can tell a live server from a silent one. */
     @JsonTypeName("heartbeat")
     record Heartbeat(long serverTs) implements ServerMessage {
+    }
+
+    /**
+     * The server is shutting down: everything received is stored and acked ({@code last_seq}); resume the
+     * session with its token after {@code retry_after_ms}, or hand it off to a job. A connection message, not a
+     * session event.
+     */
+    @JsonTypeName("going_away")
+    record GoingAway(String sessionId, String resumeToken, long lastSeq, long lastEventSeq, long retryAfterMs,
+            String handoff) implements ServerMessage {
     }
 
     /** Answer to {@code ping}. */

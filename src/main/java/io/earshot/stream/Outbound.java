@@ -133,6 +133,13 @@ final class Outbound {
         }
     }
 
+    /** The close went out (or the transport is gone): nothing more will be written. */
+    boolean isDone() {
+        synchronized (lock) {
+            return dead;
+        }
+    }
+
     boolean isClosing() {
         synchronized (lock) {
             return closing;

@@ -78,17 +78,65 @@ public class SessionRegistry {
         timer = scheduler.scheduleAtFixedRate(this::tick, config.tickMs, config.tickMs, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Server shutdown or undeploy: no new sessions; every attached session is flushed and acked, told
+     * {@code going_away} and closed with 1001; other connections are closed with 1001; then, once the
+     * connections have closed (at most {@link #DRAIN_MS}), every session's spool is closed with its state on disk.
+     */
     @PreDestroy
     void shutdown() {
+        stopping = true;
         if (timer != null) {
             timer.cancel(false);
+        }
+        String handoff = io.earshot.jobs.JobRecord.link("sessions/%s/job");
+        for (StreamSession s : sessions.values()) {
+            s.goingAway(config.retryAfterMs, handoff.replace("%s", s.id()));
         }
         for (Connection c : connections) {
             c.requestClose(CloseCodes.GOING_AWAY, "going_away");
         }
+        // Wait for the going_away messages and the closes to go out. During a shutdown the container may no longer
+        // run send-completion callbacks, which would hold a close behind its message: after a second, close the
+        // stragglers directly (their going_away has been written by then, or their peer is not reading).
+        long start = System.nanoTime();
+        boolean forced = false;
+        while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(DRAIN_MS)) {
+            if (connections.stream().allMatch(c -> c.outbound().isDone())) {
+                break;
+            }
+            if (!forced && System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(DRAIN_MS / 3)) {
+                forced = true;
+                connections.forEach(c -> c.outbound().abort(CloseCodes.GOING_AWAY, "going_away"));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!connections.isEmpty()) {
+            try {
+                Thread.sleep(200); // the close frames written, let them leave before the listener stops
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (StreamSession s : sessions.values()) {
             s.shutdown();
         }
+    }
+
+    /** How long a shutdown waits for the going-away messages and closes to reach the clients. */
+    static final long DRAIN_MS = 3_000;
+
+    /** Set at shutdown: new connections and sessions are refused. */
+    private volatile boolean stopping;
+
+    private ServerMessage.Error shuttingDown() {
+        return ServerMessage.Error.of(ErrorCode.SERVER_BUSY, "The server is shutting down; try again shortly.",
+                "shutting down").withRetryAfterMs(config.retryAfterMs);
     }
 
     public EarshotConfig config() {
@@ -112,6 +160,10 @@ public class SessionRegistry {
     /** Registers a new connection, or returns null (after closing it) when the server has too many. */
     Connection open(String identity, Outbound.Transport transport) {
         Connection c = new Connection(this, identity, transport, config.heartbeatIntervalMs, config.outboundQueue);
+        if (stopping) {
+            c.fail(shuttingDown());
+            return c;
+        }
         synchronized (admission) {
             if (connections.size() >= config.maxConnections) {
                 c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
@@ -133,6 +185,10 @@ public class SessionRegistry {
 
     /** Handles {@code start}: a new session, or a resume. */
     void start(Connection c, ClientMessage.Start start) {
+        if (stopping) {
+            c.fail(shuttingDown());
+            return;
+        }
         if (start.resume() != null) {
             resume(c, start.resume());
             return;

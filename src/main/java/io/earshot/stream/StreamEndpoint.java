@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 @ServerEndpoint(value = "/v1/stream",
         subprotocols = StreamSession.PROTOCOL,
         decoders = {ClientMessageDecoder.class, AudioFrameDecoder.class},
-        encoders = ServerMessageEncoder.class)
+        encoders = ServerMessageEncoder.class,
+        configurator = io.earshot.security.OriginCheck.class)
 public class StreamEndpoint {
 
     private static final Logger LOG = Logger.getLogger(StreamEndpoint.class.getName());

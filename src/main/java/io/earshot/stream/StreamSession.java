@@ -93,9 +93,16 @@ final class StreamSession {
     /** The session was handed off to a job: its remaining audio is not transcribed live. */
     private boolean handedOff;
 
+    /**
+     * The resume token itself, in memory only (the spool has its hash): named again in {@code going_away}, so that
+     * a client told of a shutdown has everything it needs to resume in that one message.
+     */
+    private final String resumeToken;
+
     StreamSession(String id, String resumeToken, String identity, SessionSettings settings, EarshotConfig config,
             SessionSpool spool, EngineService engine, JobService jobs) {
         this.jobs = jobs;
+        this.resumeToken = resumeToken;
         this.id = id;
         this.tokenHash = Ids.hash(resumeToken);
         this.identity = identity;
@@ -395,6 +402,22 @@ final class StreamSession {
             updateFlow();
         }
         return false;
+    }
+
+    /**
+     * Server shutdown, first step: store and ack everything received, tell the attached client
+     * ({@code going_away}, with what it needs to resume or hand off) and close its connection with 1001.
+     */
+    synchronized void goingAway(long retryAfterMs, String handoffPath) {
+        if (attached == null || ended) {
+            return;
+        }
+        forceAndAck();
+        Connection c = attached;
+        c.outbound().send(new ServerMessage.GoingAway(id, resumeToken, tracker.acked(), deliveredSeq, retryAfterMs,
+                handoffPath));
+        SessionLog.info("session.going_away", c, this, "last_seq", tracker.acked());
+        c.requestClose(CloseCodes.GOING_AWAY, "going_away");
     }
 
     /** Server shutdown: keep what is stored and record where the session stood. */

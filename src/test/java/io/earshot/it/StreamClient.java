@@ -73,8 +73,21 @@ final class StreamClient implements AutoCloseable {
     }
 
     static StreamClient connect(URI uri, List<String> subprotocols) {
+        return connect(uri, subprotocols, null);
+    }
+
+    /** Connects as a page of {@code origin} would (its Origin header), or without one when null. */
+    static StreamClient connect(URI uri, List<String> subprotocols, String origin) {
         StreamClient client = new StreamClient();
-        ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(subprotocols).build();
+        ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(subprotocols)
+                .configurator(new ClientEndpointConfig.Configurator() {
+                    @Override
+                    public void beforeRequest(java.util.Map<String, List<String>> headers) {
+                        if (origin != null) {
+                            headers.put("Origin", List.of(origin));
+                        }
+                    }
+                }).build();
         try {
             CLIENTS.connectToServer(client.new Listener(), config, uri);
         } catch (Exception e) {

@@ -281,4 +281,20 @@ class StreamProtocolIT extends EarshotDeployment {
         c.assertQuiet(Duration.ofMillis(500));
         assertNotEquals(null, c.session());
     }
+
+    /** Cross-site WebSocket hijacking: a page of another site cannot open a stream; a loopback page and a non-browser can. */
+    @Test
+    void pagesOfOtherSitesCannotOpenAStream() {
+        AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> StreamClient.connect(streamUri(), List.of("earshot.v1"), "https://evil.example"));
+        assertTrue(refused.getCause() instanceof org.glassfish.tyrus.client.exception.DeploymentHandshakeException h
+                && h.getHttpStatusCode() == 403, () -> String.valueOf(refused.getCause()));
+        try (StreamClient page = StreamClient.connect(streamUri(), List.of("earshot.v1"),
+                "http://127.0.0.1:" + serverPort())) {
+            page.start();
+        }
+        try (StreamClient server = StreamClient.connect(streamUri(), List.of("earshot.v1"), null)) {
+            server.start();
+        }
+    }
 }

@@ -34,7 +34,8 @@ class ServerMessageEncoderTest {
                 new ServerMessage.Flow("slow_down", "unacked", 800, 1024, 0),
                 ServerMessage.Error.of(ErrorCode.OUT_OF_ORDER, "m", "d"),
                 new ServerMessage.MarkReached(3, "m1", 40),
-                new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0, "complete"));
+                new ServerMessage.Ended(4, "client_end", 40, 40, 1_280, 40, 0, "complete"),
+                new ServerMessage.GoingAway("s_1", "tok", 40, 4, 5_000, "/v1/sessions/s_1/job"));
     }
 
     @ParameterizedTest
@@ -52,7 +53,23 @@ class ServerMessageEncoderTest {
             types.add(parse(encoder.encode(m)).get("type").asText());
         }
 
-        assertEquals(List.of("started", "ack", "heartbeat", "pong", "flow", "error", "mark", "ended"), types);
+        assertEquals(List.of("started", "ack", "heartbeat", "pong", "flow", "error", "mark", "ended", "going_away"),
+                types);
+    }
+
+    @Test
+    void goingAwayNamesEverythingNeededToGoOn() {
+        assertEquals("{\"type\":\"going_away\",\"session_id\":\"s_1\",\"resume_token\":\"tok\",\"last_seq\":40,"
+                + "\"last_event_seq\":4,\"retry_after_ms\":5000,\"handoff\":\"/v1/sessions/s_1/job\"}",
+                encoder.encode(new ServerMessage.GoingAway("s_1", "tok", 40, 4, 5_000, "/v1/sessions/s_1/job")));
+    }
+
+    @Test
+    void endedNamesItsJob() {
+        assertTrue(encoder.encode(new ServerMessage.Ended(9, "client_end", 9, 9, 90, 3, 0, "handed_off", "j_x"))
+                .endsWith("\"transcription\":\"handed_off\",\"job_id\":\"j_x\"}"));
+        assertTrue(!encoder.encode(new ServerMessage.Ended(9, "client_end", 9, 9, 90, 3, 0, "complete"))
+                .contains("job_id"));
     }
 
     @Test

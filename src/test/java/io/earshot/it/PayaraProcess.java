@@ -1,0 +1,138 @@
+package io.earshot.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A Payara Micro started by a test itself, the way `mvn -Prun` starts it (same launcher jar, same payara/ files,
+ * the WAR Maven built, context root /), on a loopback port of its own, with its spool and jobs directories
+ * under one test directory, so that a test can stop or kill it and start another on the same data.
+ */
+final class PayaraProcess implements AutoCloseable {
+
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Path dir;
+    private final int port;
+    private Process process;
+    private int boots;
+
+    /** Empties {@code dir} and picks a free loopback port; extra lines go into the server's Earshot settings. */
+    PayaraProcess(Path dir, String... settings) throws IOException {
+        this.dir = dir;
+        if (Files.exists(dir)) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        StringBuilder props = new StringBuilder("earshot.spool.dir=" + dir.resolve("spool") + "\n"
+                + "earshot.jobs.dir=" + dir.resolve("jobs") + "\n");
+        for (String s : settings) {
+            props.append(s).append('\n');
+        }
+        Files.writeString(dir.resolve("earshot.properties"), props.toString());
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    URI streamUri() {
+        return URI.create("ws://127.0.0.1:" + port + "/v1/stream");
+    }
+
+    /** Starts a server and waits (at most 240 s) until its engine is ready; its output goes to payara-N.log. */
+    void start() throws Exception {
+        boots++;
+        Path log = dir.resolve("payara-" + boots + ".log");
+        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("payara.microJar", "target/payara-micro.jar"), "--nocluster", "--port",
+                Integer.toString(port), "--prebootcommandfile", "payara/pre-boot-commands.txt",
+                "--postbootcommandfile", "payara/post-boot-commands.txt", "--systemproperties",
+                "payara/payara.properties", "--systemproperties", "payara/earshot.properties", "--systemproperties",
+                dir.resolve("earshot.properties").toString(), "--deploy", "target/earshot.war", "--contextroot", "/")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long end = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new AssertionError("Payara Micro exited; see " + log);
+            }
+            try {
+                HttpResponse<String> r = get("/v1/status");
+                if (r.statusCode() == 200 && StreamClient.JSON.readTree(r.body()).path("engine").path("ready")
+                        .asBoolean()) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("Payara Micro not ready after 240 s; see " + log);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Kills the server's JVM outright (SIGKILL: no shutdown hooks, nothing flushed). */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Stops the server as an operator would (SIGTERM: Payara Micro shuts down and undeploys the application). */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    Path log() {
+        return dir.resolve("payara-" + boots + ".log");
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
+        return HTTP.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws IOException {
+        if (r.statusCode() >= 300) {
+            throw new AssertionError(r.statusCode() + " " + r.body());
+        }
+        return StreamClient.JSON.readTree(r.body());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
+    }
+}
