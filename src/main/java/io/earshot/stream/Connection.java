@@ -112,12 +112,14 @@ final class Connection {
 
     /** Sends a non-fatal error; the connection and session go on. */
     void reject(ServerMessage.Error error) {
+        io.earshot.telemetry.Telemetry.sink().error(error.code());
         SessionLog.fine("protocol.rejected", this, session, "code", error.code(), "detail", error.detail());
         outbound.send(error);
     }
 
     /** Sends a fatal error, closes with its close code, and leaves the session waiting for a resume. */
     void fail(ServerMessage.Error error) {
+        io.earshot.telemetry.Telemetry.sink().error(error.code());
         SessionLog.info("connection.failed", this, session, "code", error.code(), "detail", error.detail());
         outbound.send(error);
         int closeCode = ErrorCode.valueOf(error.code().toUpperCase(java.util.Locale.ROOT)).closeCode();

@@ -131,6 +131,8 @@ public class SessionRegistry {
     /** How long a shutdown waits for the going-away messages and closes to reach the clients. */
     static final long DRAIN_MS = 3_000;
 
+    private volatile long lastTickNanos = System.nanoTime();
+
     /** Set at shutdown: new connections and sessions are refused. */
     private volatile boolean stopping;
 
@@ -281,18 +283,38 @@ public class SessionRegistry {
         }
         c.attach(s);
         s.resume(c, resume.lastEventSeq() == null ? 0 : resume.lastEventSeq());
+        io.earshot.telemetry.Telemetry.sink().resumed();
     }
 
-    /** Counts for the status resource. */
     /** The session with this id held in memory (live, waiting for a resume, or ended recently), or null. */
     StreamSession held(String id) {
         return id == null ? null : sessions.get(id);
+    }
+
+    /** The largest transcription lag of the sessions held, in milliseconds. */
+    public long maxEngineLagMs() {
+        long max = 0;
+        for (StreamSession s : sessions.values()) {
+            max = Math.max(max, s.engineLagMs());
+        }
+        return max;
+    }
+
+    /** Whether the spool directory was usable at startup. */
+    public boolean spoolOk() {
+        return spoolProblem == null;
+    }
+
+    /** When the session timer last ran (System.nanoTime), for the liveness check. */
+    public long lastTickNanos() {
+        return lastTickNanos;
     }
 
     public JobService jobs() {
         return jobs;
     }
 
+    /** Counts for the status resource. */
     public Map<String, Object> status() {
         int attached = 0;
         int detached = 0;
@@ -318,6 +340,7 @@ public class SessionRegistry {
 
     private void tick() {
         long now = System.nanoTime();
+        lastTickNanos = now;
         // The timer must survive anything one connection or session does.
         for (Connection c : connections) {
             try {

@@ -88,6 +88,8 @@ final class StreamSession {
 
     /** Where a session's stored audio becomes a job. */
     private final JobService jobs;
+    /** When the oldest chunk not yet acked arrived, or 0: the ack latency metric. */
+    private long oldestUnackedNanos;
     /** The session's job, once handed off. */
     private String jobId;
     /** The session was handed off to a job: its remaining audio is not transcribed live. */
@@ -130,6 +132,11 @@ final class StreamSession {
 
     synchronized int attempt() {
         return attempt;
+    }
+
+    /** How far live transcription lags behind the stored audio, in milliseconds (0 when ended). */
+    synchronized long engineLagMs() {
+        return ended ? 0 : transcriber.lagSamples() / 16;
     }
 
     synchronized boolean isEnded() {
@@ -253,6 +260,10 @@ final class StreamSession {
         }
         tracker.stored(frame.lastSeq());
         lastAudioNanos = System.nanoTime();
+        if (oldestUnackedNanos == 0) {
+            oldestUnackedNanos = lastAudioNanos;
+        }
+        io.earshot.telemetry.Telemetry.sink().chunksStored(frame.count() - from, frame.payloadBytes(from));
         if (settings.durability() == Durability.OS) {
             ackUpTo(tracker.stored());
         }
@@ -606,6 +617,10 @@ final class StreamSession {
 
     private void ackUpTo(long seq) {
         tracker.acked(seq);
+        if (oldestUnackedNanos != 0) {
+            io.earshot.telemetry.Telemetry.sink().ackLatency(System.nanoTime() - oldestUnackedNanos);
+            oldestUnackedNanos = 0;
+        }
         if (attached != null) {
             attached.outbound().ack(seq);
         }

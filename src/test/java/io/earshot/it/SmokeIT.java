@@ -55,4 +55,45 @@ class SmokeIT {
         assertEquals(200, response.statusCode(), () -> "GET " + request.uri() + " -> " + response.body());
         assertTrue(response.body().contains("<title>Earshot</title>"), response::body);
     }
+
+    /** MicroProfile Health: live at once, ready once the engine has loaded; the checks name their parts. */
+    @Test
+    void healthChecks() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI live = URI.create("http://127.0.0.1:" + base.getPort() + "/health/live");
+        HttpResponse<String> l = client.send(HttpRequest.newBuilder(live).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, l.statusCode(), l::body);
+        assertTrue(l.body().contains("earshot-timer"), l::body);
+        URI ready = URI.create("http://127.0.0.1:" + base.getPort() + "/health/ready");
+        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        HttpResponse<String> r;
+        do {
+            r = client.send(HttpRequest.newBuilder(ready).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                break;
+            }
+            assertEquals(503, r.statusCode(), r.body());
+            Thread.sleep(250);
+        } while (System.nanoTime() < end);
+        assertEquals(200, r.statusCode(), r.body());
+        String body = r.body();
+        assertTrue(body.contains("\"earshot\"") && body.contains("\"engine\":\"ready\"")
+                && body.matches("(?s).*\"spool\":\"?true.*"), body);
+    }
+
+    /** MicroProfile Metrics in Prometheus text: Earshot's gauges, counters and ack-latency histogram are there. */
+    @Test
+    void metricsInPrometheusFormat() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> m = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + base.getPort()
+                + "/metrics?scope=application")).header("Accept", "text/plain").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, m.statusCode(), m::body);
+        for (String name : java.util.List.of("earshot_connections", "earshot_sessions_attached",
+                "earshot_sessions_detached", "earshot_engine_lag_max", "earshot_engine_breaker", "earshot_jobs_queued",
+                "earshot_chunks_stored", "earshot_audio_bytes_stored", "earshot_resumes", "earshot_ack_latency")) {
+            assertTrue(m.body().contains(name), () -> name + " missing from\n" + m.body());
+        }
+    }
 }
