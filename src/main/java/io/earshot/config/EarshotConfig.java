@@ -76,6 +76,10 @@ public final class EarshotConfig {
     public final int jobsMaxSubscribers;
     /** Origins whose pages may open WebSockets, lower case; empty: loopback pages only; {@code *}: any. */
     public final java.util.List<String> allowedOrigins;
+    public final int connectionsPerMinute;
+    public final int audioSecondsPerMinute;
+    public final long uploadBytesPerMinute;
+    public final int rateLimitClients;
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
@@ -141,6 +145,10 @@ public final class EarshotConfig {
         jobsEventHistory = (int) number(source, "earshot.jobs.event-history", 64, 1, 10_000);
         jobsMaxSubscribers = (int) number(source, "earshot.jobs.max-subscribers", 256, 1, 100_000);
         allowedOrigins = origins(string(source, "earshot.security.allowed-origins", ""));
+        connectionsPerMinute = (int) number(source, "earshot.limits.connections-per-minute", 120, 1, 1_000_000);
+        audioSecondsPerMinute = (int) number(source, "earshot.limits.audio-seconds-per-minute", 1_200, 1, 10_000_000);
+        uploadBytesPerMinute = number(source, "earshot.limits.upload-bytes-per-minute", 4L << 30, 1_024, 1L << 50);
+        rateLimitClients = (int) number(source, "earshot.limits.rate-limit-clients", 10_000, 1, 10_000_000);
         if (jobsAudioRetentionMs > jobsRetentionMs) {
             throw new IllegalArgumentException(
                     "earshot.jobs.audio-retention-ms must not be above earshot.jobs.retention-ms");

@@ -13,6 +13,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -43,9 +45,10 @@ public class JobResource {
 
     @POST
     @Consumes("*/*")
-    public Response create(InputStream body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+    public Response create(InputStream raw, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @QueryParam("align") String align, @QueryParam("diarize") String diarize,
-            @QueryParam("filename") String filename) {
+            @QueryParam("filename") String filename, @Context HttpServletRequest request) {
+        InputStream body = jobs.metered(raw, request.getRemoteAddr());
         try {
             boolean doAlign = flag("align", align);
             boolean doDiarize = flag("diarize", diarize);
@@ -210,12 +213,14 @@ public class JobResource {
     @POST
     @Path("{id}/tail")
     @Consumes("*/*")
-    public Response tail(@PathParam("id") String id, @QueryParam("done") String done, InputStream body) {
+    public Response tail(@PathParam("id") String id, @QueryParam("done") String done, InputStream body,
+            @Context HttpServletRequest request) {
         if (find(id) == null) {
             return notFound();
         }
         try {
-            JobRecord r = jobs.appendTail(id, body, flag("done", done), jobs.config().maxBinaryPayload);
+            JobRecord r = jobs.appendTail(id, jobs.metered(body, request.getRemoteAddr()), flag("done", done),
+                    jobs.config().maxBinaryPayload);
             return record(Response.ok(), r).build();
         } catch (JobRefusal e) {
             return refusal(e);

@@ -81,6 +81,7 @@ public class JobService {
     private volatile boolean stopping;
     private long ticks;
 
+    private io.earshot.security.RateLimiter uploadRate;
     private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
     private final Map<String, Deque<JobRecord>> history = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -103,6 +104,8 @@ public class JobService {
         config = EarshotConfig.current();
         store = new JobStore(config.jobsDir);
         spools = new AudioSpool(config);
+        uploadRate = new io.earshot.security.RateLimiter(config.uploadBytesPerMinute, config.rateLimitClients,
+                System::nanoTime);
         try {
             store.init();
             recover(store.loadAll());
@@ -201,6 +204,18 @@ public class JobService {
         return store.transcript(id);
     }
 
+    /** An upload body charged to its client's budget ({@code earshot.limits.upload-bytes-per-minute}). */
+    public InputStream metered(InputStream body, String client) {
+        return new MeteredInputStream(body, uploadRate, client == null ? "" : client);
+    }
+
+    /** A 429 for a client that spent its upload budget. */
+    static JobRefusal overBudget(MeteredInputStream.OverBudget e) {
+        return new JobRefusal(429, "rate_limited", "This client has uploaded more than it may for now; the bytes "
+                + "after the limit were not taken. Try again after Retry-After.", Math.max(1, (e.retryAfterMs + 999)
+                / 1000));
+    }
+
     public EarshotConfig config() {
         return config;
     }
@@ -231,7 +246,12 @@ public class JobService {
         String id = admit();
         Path file = store.file(id, JobStore.UPLOAD);
         try {
-            long bytes = copy(body, file, config.jobsMaxUploadBytes, false);
+            long bytes;
+            try {
+                bytes = copy(body, file, config.jobsMaxUploadBytes, false);
+            } catch (MeteredInputStream.OverBudget e) {
+                throw overBudget(e);
+            }
             if (bytes < 0) {
                 throw new JobRefusal(413, "upload_too_large", "The file is larger than this server takes ("
                         + config.jobsMaxUploadBytes + " bytes): use a resumable upload or split it.");
@@ -312,8 +332,12 @@ public class JobService {
             }
             long written = 0;
             IOException broken = null;
+            JobRefusal limited = null;
             try {
                 written = copy(body, file, room, true);
+            } catch (MeteredInputStream.OverBudget e) {
+                limited = overBudget(e);
+                written = Files.size(file) - offset;
             } catch (IOException e) {
                 broken = e;
                 written = Files.size(file) - offset;
@@ -329,6 +353,9 @@ public class JobService {
             }
             if (broken != null) {
                 throw broken;
+            }
+            if (limited != null) {
+                throw limited;
             }
             if (overflow) {
                 throw new JobRefusal(413, "upload_too_large", "The request carries more bytes than the upload's "
@@ -452,6 +479,8 @@ public class JobService {
                 }
             } catch (java.io.EOFException e) {
                 stop = new JobRefusal(400, "bad_frame", "The body ends inside a frame; the frames before it were kept.");
+            } catch (MeteredInputStream.OverBudget e) {
+                stop = overBudget(e);
             } catch (IOException e) {
                 broken = e;
             }

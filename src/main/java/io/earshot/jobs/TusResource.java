@@ -11,6 +11,8 @@ import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,7 +58,8 @@ public class TusResource {
     @Consumes("*/*")
     public Response create(@HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Length") String length,
             @HeaderParam("Upload-Defer-Length") String defer, @HeaderParam("Upload-Metadata") String metadata,
-            @HeaderParam("Content-Type") String contentType, InputStream body) {
+            @HeaderParam("Content-Type") String contentType, InputStream raw, @Context HttpServletRequest request) {
+        InputStream body = jobs.metered(raw, request.getRemoteAddr());
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
@@ -120,7 +123,8 @@ public class TusResource {
     @Consumes("*/*")
     public Response patch(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus,
             @HeaderParam("Upload-Offset") String offset, @HeaderParam("Content-Type") String contentType,
-            InputStream body) {
+            InputStream raw, @Context HttpServletRequest request) {
+        InputStream body = jobs.metered(raw, request.getRemoteAddr());
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
@@ -157,9 +161,9 @@ public class TusResource {
     @Consumes("*/*")
     public Response override(@PathParam("id") String id, @HeaderParam("X-HTTP-Method-Override") String method,
             @HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Offset") String offset,
-            @HeaderParam("Content-Type") String contentType, InputStream body) {
+            @HeaderParam("Content-Type") String contentType, InputStream body, @Context HttpServletRequest request) {
         if (method != null && method.equalsIgnoreCase("PATCH")) {
-            return patch(id, tus, offset, contentType, body);
+            return patch(id, tus, offset, contentType, body, request);
         }
         if (method != null && method.equalsIgnoreCase("DELETE")) {
             return terminate(id, tus);

@@ -33,6 +33,8 @@ public enum ErrorCode {
     HOLD_OVERFLOW(true, false, 0),
     STORAGE_FAILED(true, true, CloseCodes.INTERNAL_ERROR),
     ENGINE_UNAVAILABLE(true, true, CloseCodes.TRY_AGAIN_LATER),
+    /** Fatal for connection attempts; sent non-fatal ({@code fatal: false}) for audio over the budget. */
+    RATE_LIMITED(true, true, CloseCodes.TRY_AGAIN_LATER),
     INTERNAL_ERROR(true, false, 0);
 
     private final boolean retryable;

@@ -111,6 +111,12 @@ public sealed interface ServerMessage {
                     retryAfterMs, supported);
         }
 
+        /** The same error, not closing the connection. */
+        public Error nonFatal() {
+            return new Error(code, message, detail, retryable, false, seq, expectedSeq, lastAckedSeq, window,
+                    retryAfterMs, supported);
+        }
+
         public Error withRetryAfterMs(long value) {
             return new Error(code, message, detail, retryable, fatal, seq, expectedSeq, lastAckedSeq, window,
                     value, supported);

@@ -68,6 +68,10 @@ public class SessionRegistry {
         config = EarshotConfig.current();
         spool = new AudioSpool(config);
         audioDownloads = new Semaphore(config.maxAudioDownloads);
+        connectionRate = new io.earshot.security.RateLimiter(config.connectionsPerMinute, config.rateLimitClients,
+                System::nanoTime);
+        audioRate = new io.earshot.security.RateLimiter(config.audioSecondsPerMinute, config.rateLimitClients,
+                System::nanoTime);
         try {
             spool.checkWritable();
             LOG.info(() -> "Earshot spool directory: " + spool.root() + ", durability " + config.durability.wireName());
@@ -132,6 +136,9 @@ public class SessionRegistry {
     static final long DRAIN_MS = 3_000;
 
     private volatile long lastTickNanos = System.nanoTime();
+    /** Connection attempts and audio seconds per client and minute. */
+    private io.earshot.security.RateLimiter connectionRate;
+    private io.earshot.security.RateLimiter audioRate;
 
     /** Set at shutdown: new connections and sessions are refused. */
     private volatile boolean stopping;
@@ -164,6 +171,13 @@ public class SessionRegistry {
         Connection c = new Connection(this, identity, transport, config.heartbeatIntervalMs, config.outboundQueue);
         if (stopping) {
             c.fail(shuttingDown());
+            return c;
+        }
+        long wait = connectionRate.tryTake(identity, 1);
+        if (wait > 0) {
+            c.fail(ServerMessage.Error.of(ErrorCode.RATE_LIMITED, "Too many connection attempts from this client; "
+                    + "try again after retry_after_ms.", "earshot.limits.connections-per-minute="
+                    + config.connectionsPerMinute + " per client").withRetryAfterMs(wait));
             return c;
         }
         synchronized (admission) {
@@ -247,6 +261,7 @@ public class SessionRegistry {
                 return;
             }
             StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool, engine, jobs);
+            s.audioRate(audioRate);
             sessions.put(id, s);
             c.attach(s);
             try {

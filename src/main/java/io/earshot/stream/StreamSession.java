@@ -239,6 +239,28 @@ final class StreamSession {
         }
     }
 
+    /** Audio seconds each client may send a minute ({@code earshot.limits.audio-seconds-per-minute}). */
+    private io.earshot.security.RateLimiter audioRate;
+
+    void audioRate(io.earshot.security.RateLimiter limiter) {
+        this.audioRate = limiter;
+    }
+
+    /** The audio seconds in the frame's chunks from {@code from}, as the decoder will count them. */
+    private double seconds(AudioFrame frame, int from) {
+        io.earshot.audio.DecodedLength length = new io.earshot.audio.DecodedLength(settings.codec(),
+                settings.sampleRate(), settings.channels());
+        for (int i = from; i < frame.count(); i++) {
+            int n = frame.lengths()[i];
+            if (scratch.length < n) {
+                scratch = new byte[Math.max(n, 2 * scratch.length)];
+            }
+            frame.payload(i).get(scratch, 0, n);
+            length.add(scratch, 0, n);
+        }
+        return length.micros() / 1e6;
+    }
+
     private void store(Connection connection, AudioFrame frame, int from) {
         int frameBytes = settings.frameBytes();
         for (int i = from; i < frame.count(); i++) {
@@ -248,6 +270,16 @@ final class StreamSession {
                         "chunk " + (frame.firstSeq() + i) + " has " + frame.lengths()[i] + " bytes, not a multiple of "
                                 + frameBytes + " (" + settings.codec().wireName() + ", " + settings.channels() + " channel(s))")
                         .withSeq(frame.firstSeq() + i));
+                return;
+            }
+        }
+        if (audioRate != null) {
+            long wait = audioRate.tryTake(identity, seconds(frame, from));
+            if (wait > 0) {
+                connection.reject(ServerMessage.Error.of(ErrorCode.RATE_LIMITED,
+                        "This client is sending more audio than it may; the frame was not stored: send it again later.",
+                        "earshot.limits.audio-seconds-per-minute=" + (long) audioRate.perMinute() + " per client")
+                        .nonFatal().withSeq(frame.firstSeq() + from).withRetryAfterMs(wait));
                 return;
             }
         }

@@ -129,6 +129,11 @@ final class PayaraProcess implements AutoCloseable {
         return StreamClient.JSON.readTree(r.body());
     }
 
+    /** The JSON body of an error answer. */
+    static JsonNode errorJson(HttpResponse<String> r) throws IOException {
+        return StreamClient.JSON.readTree(r.body());
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {

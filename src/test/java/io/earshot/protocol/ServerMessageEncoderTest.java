@@ -292,6 +292,7 @@ class ServerMessageEncoderTest {
         "hold_overflow,             true,  false, 0",
         "storage_failed,            true,  true,  1011",
         "engine_unavailable,        true,  true,  1013",
+        "rate_limited,              true,  true,  1013",
         "internal_error,            true,  false, 0"})
     void errorCodeMatchesTheProtocolTable(String wireName, boolean retryable, boolean fatal, int closeCode) {
         ErrorCode code = ErrorCode.valueOf(wireName.toUpperCase(Locale.ROOT));
@@ -304,7 +305,7 @@ class ServerMessageEncoderTest {
 
     @Test
     void protocolTableListsEveryErrorCode() {
-        assertEquals(27, ErrorCode.values().length);
+        assertEquals(28, ErrorCode.values().length);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
