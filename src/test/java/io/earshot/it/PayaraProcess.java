@@ -27,6 +27,8 @@ final class PayaraProcess implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final java.util.List<String> jvmOptions = new java.util.ArrayList<>();
+    private final java.util.List<String> microOptions = new java.util.ArrayList<>();
     private Process process;
     private int boots;
 
@@ -47,13 +49,29 @@ final class PayaraProcess implements AutoCloseable {
             props.append(s).append('\n');
         }
         Files.writeString(dir.resolve("earshot.properties"), props.toString());
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        port = freePort();
     }
 
     int port() {
         return port;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** JVM options (before {@code -jar}) and Payara Micro options for the next start. */
+    PayaraProcess with(java.util.List<String> jvm, java.util.List<String> micro) {
+        jvmOptions.addAll(jvm);
+        microOptions.addAll(micro);
+        return this;
+    }
+
+    /** A free loopback port. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     URI uri(String path) {
@@ -68,13 +86,16 @@ final class PayaraProcess implements AutoCloseable {
     void start() throws Exception {
         boots++;
         Path log = dir.resolve("payara-" + boots + ".log");
-        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("payara.microJar", "target/payara-micro.jar"), "--nocluster", "--port",
-                Integer.toString(port), "--prebootcommandfile", "payara/pre-boot-commands.txt",
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(java.util.List.of("-jar", System.getProperty("payara.microJar", "target/payara-micro.jar"),
+                "--nocluster", "--port", Integer.toString(port), "--prebootcommandfile", "payara/pre-boot-commands.txt",
                 "--postbootcommandfile", "payara/post-boot-commands.txt", "--systemproperties",
                 "payara/payara.properties", "--systemproperties", "payara/earshot.properties", "--systemproperties",
-                dir.resolve("earshot.properties").toString(), "--deploy", "target/earshot.war", "--contextroot", "/")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                dir.resolve("earshot.properties").toString(), "--deploy", "target/earshot.war", "--contextroot", "/"));
+        command.addAll(microOptions);
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + Duration.ofSeconds(240).toNanos();
         while (true) {
             if (!process.isAlive()) {

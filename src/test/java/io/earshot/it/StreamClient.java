@@ -76,8 +76,20 @@ final class StreamClient implements AutoCloseable {
         return connect(uri, subprotocols, null);
     }
 
+    /** Connects with {@code wss://}, trusting what {@code tls} trusts (host names verified). */
+    static StreamClient connectTls(URI uri, javax.net.ssl.SSLContext tls) {
+        ClientManager manager = ClientManager.createClient();
+        manager.getProperties().put(org.glassfish.tyrus.client.ClientProperties.SSL_ENGINE_CONFIGURATOR,
+                new org.glassfish.tyrus.client.SslEngineConfigurator(tls, true, false, false));
+        return connect(manager, uri, List.of("earshot.v1"), null);
+    }
+
     /** Connects as a page of {@code origin} would (its Origin header), or without one when null. */
     static StreamClient connect(URI uri, List<String> subprotocols, String origin) {
+        return connect(CLIENTS, uri, subprotocols, origin);
+    }
+
+    private static StreamClient connect(ClientManager manager, URI uri, List<String> subprotocols, String origin) {
         StreamClient client = new StreamClient();
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(subprotocols)
                 .configurator(new ClientEndpointConfig.Configurator() {
@@ -89,7 +101,7 @@ final class StreamClient implements AutoCloseable {
                     }
                 }).build();
         try {
-            CLIENTS.connectToServer(client.new Listener(), config, uri);
+            manager.connectToServer(client.new Listener(), config, uri);
         } catch (Exception e) {
             throw new AssertionError("cannot connect to " + uri, e);
         }
