@@ -130,6 +130,11 @@ final class PayaraProcess implements AutoCloseable {
         }
     }
 
+    /** The server JVM's process id. */
+    long pid() {
+        return process.pid();
+    }
+
     Path log() {
         return dir.resolve("payara-" + boots + ".log");
     }
