@@ -70,8 +70,12 @@ public record AudioFrame(long firstSeq, int count, ByteBuffer buffer, int[] offs
         if (firstSeq + count - 1 > MAX_SEQ) {
             throw new FrameFormatException("chunk sequence numbers run past 2^32-1");
         }
-        int[] offsets = new int[count];
-        int[] lengths = new int[count];
+        // Every chunk takes at least 5 bytes, so the message bounds the arrays, not the count it declares: an
+        // 8-byte frame claiming 65535 chunks must not cost half a megabyte. The loop fails before it would index
+        // past them.
+        int fits = Math.min(count, (size - HEADER_BYTES) / (CHUNK_HEADER_BYTES + 1));
+        int[] offsets = new int[fits];
+        int[] lengths = new int[fits];
         int at = base + HEADER_BYTES;
         int end = base + size;
         for (int i = 0; i < count; i++) {

@@ -108,13 +108,18 @@ final class CuttableProxy implements AutoCloseable {
         t.start();
     }
 
-    /** Resets every connection in both directions, as a network failure would. */
-    void cutAll() {
+    /** Resets every connection in both directions, as a network failure would; returns how many were open. */
+    int cutAll() {
+        int n = 0;
         for (Link link : links) {
+            if (!link.client.isClosed() && !link.server.isClosed()) {
+                n++;
+            }
             reset(link.client);
             reset(link.server);
+            links.remove(link);
         }
-        links.clear();
+        return n;
     }
 
     /** Stops forwarding on every connection; the client and server each see a silent peer. */

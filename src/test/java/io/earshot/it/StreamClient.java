@@ -397,6 +397,23 @@ final class StreamClient implements AutoCloseable {
         }
     }
 
+    /** Closes the connection without ending the session (it waits for a resume). */
+    void drop() {
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            try {
+                s.close();
+            } catch (IOException | RuntimeException ignored) {
+                // already closing
+            }
+        }
+    }
+
+    /** The next event, or null if none comes within {@code wait}. */
+    Event poll(Duration wait) throws InterruptedException {
+        return events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Ends the session politely (so it stops counting against limits) and closes. */
     @Override
     public void close() {

@@ -1,0 +1,210 @@
+package io.earshot.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fault injection: {@value #SESSIONS} sessions stream at once through a TCP proxy that cuts every connection at
+ * random moments ({@value #CUTS} times in all, so at least {@value #SESSIONS} × {@value #CUTS} connection cuts: in the
+ * middle of frames, of acks, of resumes), while each client reconnects and resumes as the protocol says (replay
+ * every chunk after {@code started.last_acked_seq}). Every session must end with its stored audio byte-identical to
+ * what the client sent, and no session event (a {@code mark} reached) delivered twice. Bounded: loopback only,
+ * a fixed number of cuts, each client gives up after 3 minutes.
+ */
+class FaultInjectionIT {
+
+    static final int SESSIONS = 10;
+    static final int CUTS = 220;
+    static final int CHUNKS = 3_000;
+    static final int CHUNK_BYTES = 640;
+
+    /** What one client saw. */
+    record Outcome(String sessionId, String token, int connections, int marksSeen, int duplicateEvents) {
+    }
+
+    private static Outcome run(URI proxy, List<byte[]> chunks, AtomicBoolean cutting,
+            java.util.concurrent.CountDownLatch started) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        String sessionId = null;
+        String token = null;
+        long lastEvent = 0;
+        long acked = 0;
+        int connections = 0;
+        int duplicates = 0;
+        Set<Long> events = new HashSet<>();
+        Set<String> marks = new HashSet<>();
+        boolean ended = false;
+        long endedLastSeq = -1;
+        while (!ended) {
+            assertTrue(System.nanoTime() < deadline, "session " + sessionId + " did not finish in 3 minutes");
+            connections++;
+            StreamClient c;
+            try {
+                c = StreamClient.connect(proxy);
+            } catch (AssertionError e) {
+                Thread.sleep(20);
+                continue;
+            }
+            try {
+                Map<String, Object> start = new LinkedHashMap<>();
+                if (sessionId != null) {
+                    start.put("resume", Map.of("session_id", sessionId, "resume_token", token, "last_event_seq",
+                            lastEvent));
+                }
+                start.put("limits", Map.of("resume_grace_ms", 60_000));
+                JsonNode reply = c.start(start);
+                if (sessionId == null) {
+                    sessionId = reply.path("session_id").asText();
+                    token = reply.path("resume_token").asText();
+                    started.countDown();
+                }
+                acked = Math.max(acked, reply.path("last_acked_seq").asLong());
+                long sent = acked;
+                boolean endSent = false;
+                long nextSend = System.nanoTime();
+                long lastHeard = System.nanoTime();
+                while (true) {
+                    // 20 chunks every 100 ms (0.4 s of audio): the stream lasts about 15 s, through the cutting
+                    if (sent < CHUNKS && sent - acked < 200 && System.nanoTime() >= nextSend) {
+                        long from = sent + 1;
+                        long to = Math.min(CHUNKS, sent + 20);
+                        c.sendBinary(Frames.frame(chunks, from, to));
+                        if (to % 300 == 0) {
+                            c.sendJson(Map.of("type", "mark", "name", "m" + to));
+                        }
+                        sent = to;
+                        nextSend = System.nanoTime() + 100_000_000L;
+                    }
+                    if (acked == CHUNKS && !endSent && !cutting.get()) {
+                        c.sendJson(Map.of("type", "end"));
+                        endSent = true;
+                    }
+                    StreamClient.Event e = c.poll(Duration.ofMillis(20));
+                    if (e == null) {
+                        if (System.nanoTime() - lastHeard > 5_000_000_000L) {
+                            break; // nothing for 5 s: treat as lost
+                        }
+                        continue;
+                    }
+                    lastHeard = System.nanoTime();
+                    if (e instanceof StreamClient.Closed || e instanceof StreamClient.Failed) {
+                        break; // cut (or stuck): reconnect and resume
+                    }
+                    if (e instanceof StreamClient.Text t) {
+                        JsonNode m = t.json();
+                        switch (m.path("type").asText()) {
+                            case "ack" -> acked = Math.max(acked, m.path("seq").asLong());
+                            case "mark", "ended" -> {
+                                long seq = m.path("event_seq").asLong();
+                                if (!events.add(seq) || (m.has("name") && !marks.add(m.path("name").asText()))) {
+                                    duplicates++;
+                                }
+                                lastEvent = Math.max(lastEvent, seq);
+                                if (m.path("type").asText().equals("ended")) {
+                                    endedLastSeq = m.path("last_seq").asLong();
+                                    ended = true;
+                                }
+                            }
+                            default -> {
+                                // heartbeats, flow, errors of a frame cut in half: carry on
+                            }
+                        }
+                        if (ended) {
+                            break;
+                        }
+                    }
+                }
+            } catch (AssertionError | RuntimeException e) {
+                // the cut came during the start, a resume or a send: reconnect
+            } finally {
+                c.drop();
+            }
+        }
+        assertEquals(CHUNKS, endedLastSeq, "ended.last_seq of session " + sessionId);
+        return new Outcome(sessionId, token, connections, marks.size(), duplicates);
+    }
+
+    @Test
+    void aThousandCutsLoseAndRepeatNothing() throws Exception {
+        try (PayaraProcess server = new PayaraProcess(Path.of("target/fault-injection-it"),
+                "earshot.limits.connections-per-minute=1000000", "earshot.limits.max-sessions-per-client=100",
+                "earshot.limits.max-connections=400", "earshot.limits.audio-seconds-per-minute=1000000");
+                CuttableProxy proxy = new CuttableProxy(server.port())) {
+            server.start();
+            URI through = URI.create("ws://127.0.0.1:" + proxy.port() + "/v1/stream");
+            List<List<byte[]>> audio = new ArrayList<>();
+            for (int i = 0; i < SESSIONS; i++) {
+                audio.add(Frames.pcmChunks(CHUNKS, CHUNK_BYTES, 100 + i));
+            }
+            AtomicBoolean cutting = new AtomicBoolean(true);
+            AtomicInteger cutConnections = new AtomicInteger();
+            java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(SESSIONS);
+            ExecutorService pool = Executors.newFixedThreadPool(SESSIONS + 1);
+            List<Future<Outcome>> clients = new ArrayList<>();
+            for (int i = 0; i < SESSIONS; i++) {
+                List<byte[]> chunks = audio.get(i);
+                clients.add(pool.submit(() -> run(through, chunks, cutting, allStarted)));
+            }
+            assertTrue(allStarted.await(60, TimeUnit.SECONDS), "sessions started");
+            Future<?> cutter = pool.submit(() -> {
+                Random random = new Random(42);
+                StringBuilder perCut = new StringBuilder();
+                for (int i = 0; i < CUTS; i++) {
+                    Thread.sleep(30 + random.nextInt(170));
+                    int n = proxy.cutAll();
+                    cutConnections.addAndGet(n);
+                    perCut.append(n).append(' ');
+                }
+                System.out.println("live connections cut at each cut: " + perCut);
+                cutting.set(false);
+                return null;
+            });
+            cutter.get(5, TimeUnit.MINUTES);
+            int connections = 0;
+            int marks = 0;
+            for (int i = 0; i < SESSIONS; i++) {
+                Outcome o = clients.get(i).get(5, TimeUnit.MINUTES);
+                assertEquals(0, o.duplicateEvents(), "session " + o.sessionId() + " got an event twice");
+                connections += o.connections();
+                marks += o.marksSeen();
+                HttpResponse<byte[]> stored = PayaraProcess.HTTP.send(HttpRequest.newBuilder(server.uri(
+                        "/v1/sessions/" + o.sessionId() + "/audio")).header("Earshot-Session-Token", o.token())
+                        .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, stored.statusCode());
+                ByteArrayOutputStream sent = new ByteArrayOutputStream();
+                audio.get(i).forEach(sent::writeBytes);
+                byte[] body = stored.body();
+                assertArrayEquals(sent.toByteArray(), java.util.Arrays.copyOfRange(body, 44, body.length),
+                        "session " + o.sessionId() + ": stored audio differs from what was sent");
+            }
+            pool.shutdown();
+            System.out.printf("fault injection: %d sessions, %d proxy cuts of %d live connections, %d connections "
+                    + "opened, %d chunks (%d bytes) each verified byte for byte, %d marks, no event twice%n", SESSIONS,
+                    CUTS, cutConnections.get(), connections, CHUNKS, (long) CHUNKS * CHUNK_BYTES, marks);
+            assertTrue(cutConnections.get() >= 1_000, "at least 1,000 connections cut: " + cutConnections.get());
+        }
+    }
+}
