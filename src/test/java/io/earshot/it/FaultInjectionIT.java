@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * middle of frames, of acks, of resumes), while each client reconnects and resumes as the protocol says (replay
  * every chunk after {@code started.last_acked_seq}). Every session must end with its stored audio byte-identical to
  * what the client sent, and no session event (a {@code mark} reached) delivered twice. Bounded: loopback only,
- * a fixed number of cuts, each client gives up after 3 minutes.
+ * a fixed number of cuts, each client gives up after 3 minutes. The server is the load tests' own
+ * ({@link PayaraProcess#loadServer}).
  */
 class FaultInjectionIT {
 
@@ -149,11 +150,8 @@ class FaultInjectionIT {
 
     @Test
     void aThousandCutsLoseAndRepeatNothing() throws Exception {
-        try (PayaraProcess server = new PayaraProcess(Path.of("target/fault-injection-it"),
-                "earshot.limits.connections-per-minute=1000000", "earshot.limits.max-sessions-per-client=100",
-                "earshot.limits.max-connections=400", "earshot.limits.audio-seconds-per-minute=1000000");
-                CuttableProxy proxy = new CuttableProxy(server.port())) {
-            server.start();
+        PayaraProcess server = PayaraProcess.loadServer();
+        try (CuttableProxy proxy = new CuttableProxy(server.port())) {
             URI through = URI.create("ws://127.0.0.1:" + proxy.port() + "/v1/stream");
             List<List<byte[]>> audio = new ArrayList<>();
             for (int i = 0; i < SESSIONS; i++) {

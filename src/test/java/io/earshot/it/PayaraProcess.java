@@ -60,6 +60,30 @@ final class PayaraProcess implements AutoCloseable {
         return dir;
     }
 
+    private static PayaraProcess loadServer;
+
+    /**
+     * The server the load tests share (LeakIT, FaultInjectionIT: one boot for both), with limits high enough
+     * for them; started on first use, stopped when the test JVM exits.
+     */
+    static synchronized PayaraProcess loadServer() throws Exception {
+        if (loadServer == null) {
+            PayaraProcess p = new PayaraProcess(Path.of("target/load-it"),
+                    "earshot.limits.connections-per-minute=1000000", "earshot.limits.max-sessions-per-client=200",
+                    "earshot.limits.max-connections=400", "earshot.limits.audio-seconds-per-minute=1000000");
+            p.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    p.stop();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            loadServer = p;
+        }
+        return loadServer;
+    }
+
     /** JVM options (before {@code -jar}) and Payara Micro options for the next start. */
     PayaraProcess with(java.util.List<String> jvm, java.util.List<String> micro) {
         jvmOptions.addAll(jvm);
