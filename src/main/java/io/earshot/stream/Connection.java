@@ -147,13 +147,16 @@ final class Connection {
     }
 
     /** Timer work: heartbeats, dead-peer detection, the start timeout, and forcing a stuck close. */
-    void tick(long now, long startTimeoutMs) {
+    boolean tick(long now, long startTimeoutMs) {
         long closeAt = closeRequestedNanos;
         if (closeAt != 0) {
             if (now - closeAt > TimeUnit.SECONDS.toNanos(5)) {
                 outbound.abort(ErrorCode.HEARTBEAT_TIMEOUT.closeCode(), "close timed out");
             }
-            return;
+            // A connection reset in the middle of its handshake or close may never be reported closed by the
+            // container: 15 s after the close was asked for, it is forgotten all the same, so that it does not
+            // count against the connection limits for ever.
+            return now - closeAt > TimeUnit.SECONDS.toNanos(15);
         }
         long interval = TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
         if (now - lastHeardNanos > 2 * interval) {
@@ -162,18 +165,19 @@ final class Connection {
                             + "and the session waits for a resume.",
                     "silent for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms, heartbeat interval "
                             + heartbeatMs + " ms"));
-            return;
+            return false;
         }
         if (session == null && now - openedNanos > TimeUnit.MILLISECONDS.toNanos(startTimeoutMs)) {
             fail(ServerMessage.Error.of(ErrorCode.START_TIMEOUT,
                     "No start message arrived in time.", "start_timeout_ms=" + startTimeoutMs));
-            return;
+            return false;
         }
         if (now >= nextHeartbeatNanos) {
             outbound.send(new ServerMessage.Heartbeat(System.currentTimeMillis()));
             outbound.ping();
             nextHeartbeatNanos = now + interval;
         }
+        return false;
     }
 
     private void overflowed() {

@@ -359,7 +359,9 @@ public class SessionRegistry {
         // The timer must survive anything one connection or session does.
         for (Connection c : connections) {
             try {
-                c.tick(now, config.startTimeoutMs);
+                if (c.tick(now, config.startTimeoutMs)) {
+                    closed(c, "close never confirmed");
+                }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "connection timer work failed for " + c.id(), e);
             }

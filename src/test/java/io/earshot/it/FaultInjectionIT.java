@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fault injection: {@value #SESSIONS} sessions stream at once through a TCP proxy that cuts every connection at
- * random moments ({@value #CUTS} times in all, so at least {@value #SESSIONS} × {@value #CUTS} connection cuts: in the
- * middle of frames, of acks, of resumes), while each client reconnects and resumes as the protocol says (replay
+ * random moments (at least {@value #CUTS} times, and on until at least 1,000 live connections were cut: in the
+ * middle of frames, of acks, of handshakes, of resumes), while each client reconnects and resumes as the protocol says (replay
  * every chunk after {@code started.last_acked_seq}). Every session must end with its stored audio byte-identical to
  * what the client sent, and no session event (a {@code mark} reached) delivered twice. Bounded: loopback only,
  * a fixed number of cuts, each client gives up after 3 minutes. The server is the load tests' own
@@ -64,7 +64,7 @@ class FaultInjectionIT {
             connections++;
             StreamClient c;
             try {
-                c = StreamClient.connect(proxy);
+                c = StreamClient.connectImpatiently(proxy);
             } catch (AssertionError e) {
                 Thread.sleep(20);
                 continue;
@@ -159,6 +159,7 @@ class FaultInjectionIT {
             }
             AtomicBoolean cutting = new AtomicBoolean(true);
             AtomicInteger cutConnections = new AtomicInteger();
+            AtomicInteger cutsMade = new AtomicInteger();
             java.util.concurrent.CountDownLatch allStarted = new java.util.concurrent.CountDownLatch(SESSIONS);
             ExecutorService pool = Executors.newFixedThreadPool(SESSIONS + 1);
             List<Future<Outcome>> clients = new ArrayList<>();
@@ -170,9 +171,11 @@ class FaultInjectionIT {
             Future<?> cutter = pool.submit(() -> {
                 Random random = new Random(42);
                 StringBuilder perCut = new StringBuilder();
-                for (int i = 0; i < CUTS; i++) {
+                // At least CUTS cuts, and on until 1,000 live connections were cut (at most 4 × CUTS cuts).
+                for (int i = 0; i < 4 * CUTS && (i < CUTS || cutConnections.get() < 1_000); i++) {
                     Thread.sleep(30 + random.nextInt(170));
                     int n = proxy.cutAll();
+                    cutsMade.incrementAndGet();
                     cutConnections.addAndGet(n);
                     perCut.append(n).append(' ');
                 }
@@ -201,7 +204,7 @@ class FaultInjectionIT {
             pool.shutdown();
             System.out.printf("fault injection: %d sessions, %d proxy cuts of %d live connections, %d connections "
                     + "opened, %d chunks (%d bytes) each verified byte for byte, %d marks, no event twice%n", SESSIONS,
-                    CUTS, cutConnections.get(), connections, CHUNKS, (long) CHUNKS * CHUNK_BYTES, marks);
+                    cutsMade.get(), cutConnections.get(), connections, CHUNKS, (long) CHUNKS * CHUNK_BYTES, marks);
             assertTrue(cutConnections.get() >= 1_000, "at least 1,000 connections cut: " + cutConnections.get());
         }
     }

@@ -37,6 +37,17 @@ final class StreamClient implements AutoCloseable {
     /** Messages read ahead while waiting for acks, for {@link #next()}. */
     private final java.util.ArrayDeque<JsonNode> deferred = new java.util.ArrayDeque<>();
     private static final ClientManager CLIENTS = ClientManager.createClient();
+    /** For connections that may be reset in the middle of the handshake: give up on a handshake after 2 s. */
+    private static final ClientManager IMPATIENT = ClientManager.createClient();
+
+    static {
+        IMPATIENT.getProperties().put(org.glassfish.tyrus.client.ClientProperties.HANDSHAKE_TIMEOUT, 2_000);
+    }
+
+    /** As {@link #connect(URI)}, but a handshake that gets no answer within 2 s fails. */
+    static StreamClient connectImpatiently(URI uri) {
+        return connect(IMPATIENT, uri, List.of("earshot.v1"), null);
+    }
 
     sealed interface Event {
     }
