@@ -265,16 +265,7 @@ final class JobRunner implements Runnable {
             }
             check();
             try {
-                for (int i = 0; i < count; ) {
-                    int k = Math.min(count - i, bytes.length / 2);
-                    for (int j = 0; j < k; j++) {
-                        short s = data[offset + i + j];
-                        bytes[2 * j] = (byte) s;
-                        bytes[2 * j + 1] = (byte) (s >> 8);
-                    }
-                    out.write(bytes, 0, 2 * k);
-                    i += k;
-                }
+                EngineFormat.writeLittleEndian(data, offset, count, bytes, out);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -301,16 +301,9 @@ public class JobService {
      * file is not audio Earshot reads).
      */
     public JobRecord appendUpload(String id, long offset, InputStream body) throws JobRefusal, IOException {
-        JobRecord r = get(id);
-        if (r == null || !"tus".equals(r.source())) {
-            throw notFound();
-        }
-        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-        if (!lock.tryLock()) {
-            throw new JobRefusal(423, "upload_locked", "Another request is uploading to this job right now.");
-        }
+        ReentrantLock lock = uploadLock(id, "tus");
         try {
-            r = get(id);
+            JobRecord r = get(id);
             if (r == null) {
                 throw notFound();
             }
@@ -367,6 +360,22 @@ public class JobService {
         }
     }
 
+    /**
+     * The job's upload lock, taken: one request at a time adds bytes to a job. 404 for no job of this source,
+     * 423 while another request holds it.
+     */
+    private ReentrantLock uploadLock(String id, String source) throws JobRefusal {
+        JobRecord r = get(id);
+        if (r == null || !source.equals(r.source())) {
+            throw notFound();
+        }
+        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+        if (!lock.tryLock()) {
+            throw new JobRefusal(423, "upload_locked", "Another request is uploading to this job right now.");
+        }
+        return lock;
+    }
+
     private JobRecord uploadComplete(JobRecord r) throws IOException {
         try {
             probe(store.file(r.id(), JobStore.UPLOAD), r.mediaType());
@@ -417,16 +426,12 @@ public class JobService {
      */
     public JobRecord appendTail(String id, InputStream body, boolean done, int maxFrameBytes)
             throws JobRefusal, IOException {
-        JobRecord r = get(id);
-        if (r == null || !"session".equals(r.source())) {
-            throw notFound();
-        }
-        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-        if (!lock.tryLock()) {
-            throw new JobRefusal(423, "upload_locked", "Another request is uploading to this job right now.");
-        }
+        ReentrantLock lock = uploadLock(id, "session");
         try {
-            r = get(id);
+            JobRecord r = get(id);
+            if (r == null) {
+                throw notFound();
+            }
             if (r.stage() != Stage.UPLOADING) {
                 throw new JobRefusal(409, "job_not_uploading", "The job is " + r.stage().wireName()
                         + ": it takes no more audio.");

@@ -194,16 +194,7 @@ public class SessionAudioResource {
         public void accept(short[] data, int offset, int count) {
             try {
                 int n = (int) Math.min(count, left);
-                for (int i = 0; i < n; ) {
-                    int k = Math.min(n - i, bytes.length / 2);
-                    for (int j = 0; j < k; j++) {
-                        short s = data[offset + i + j];
-                        bytes[2 * j] = (byte) s;
-                        bytes[2 * j + 1] = (byte) (s >> 8);
-                    }
-                    out.write(bytes, 0, 2 * k);
-                    i += k;
-                }
+                EngineFormat.writeLittleEndian(data, offset, n, bytes, out);
                 left -= n;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
