@@ -80,6 +80,14 @@ public final class EarshotConfig {
     public final int audioSecondsPerMinute;
     public final long uploadBytesPerMinute;
     public final int rateLimitClients;
+    /** {@code keys} (API keys and tokens required) or {@code none} (no authentication: development only). */
+    public final boolean authRequired;
+    /** {@code name=sha256hex} entries: the API keys, only as their SHA-256. */
+    public final java.util.List<String> authKeys;
+    /** The token signing secret, or null for a random one per server start. */
+    public final String authTokenSecret;
+    public final long authTokenTtlS;
+    public final long authTokenMaxTtlS;
 
     private EarshotConfig(Function<String, String> source) {
         spoolDir = Path.of(string(source, "earshot.spool.dir", "data/spool"));
@@ -149,6 +157,28 @@ public final class EarshotConfig {
         audioSecondsPerMinute = (int) number(source, "earshot.limits.audio-seconds-per-minute", 1_200, 1, 10_000_000);
         uploadBytesPerMinute = number(source, "earshot.limits.upload-bytes-per-minute", 4L << 30, 1_024, 1L << 50);
         rateLimitClients = (int) number(source, "earshot.limits.rate-limit-clients", 10_000, 1, 10_000_000);
+        String authMode = string(source, "earshot.auth.mode", "keys").toLowerCase(Locale.ROOT);
+        if (!authMode.equals("keys") && !authMode.equals("none")) {
+            throw new IllegalArgumentException("earshot.auth.mode must be keys or none, got '" + authMode + "'");
+        }
+        authRequired = authMode.equals("keys");
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (String k : string(source, "earshot.auth.keys", "").split(",")) {
+            if (!k.isBlank()) {
+                keys.add(k.trim());
+            }
+        }
+        authKeys = java.util.List.copyOf(keys);
+        String secret = source.apply("earshot.auth.token-secret");
+        authTokenSecret = secret == null || secret.isBlank() ? null : secret.trim();
+        if (authTokenSecret != null && authTokenSecret.length() < 32) {
+            throw new IllegalArgumentException("earshot.auth.token-secret must be at least 32 characters");
+        }
+        authTokenMaxTtlS = number(source, "earshot.auth.token-max-ttl-s", 3_600, 10, 7 * 24 * 3_600L);
+        authTokenTtlS = number(source, "earshot.auth.token-ttl-s", 600, 10, 7 * 24 * 3_600L);
+        if (authTokenTtlS > authTokenMaxTtlS) {
+            throw new IllegalArgumentException("earshot.auth.token-ttl-s must not be above earshot.auth.token-max-ttl-s");
+        }
         if (jobsAudioRetentionMs > jobsRetentionMs) {
             throw new IllegalArgumentException(
                     "earshot.jobs.audio-retention-ms must not be above earshot.jobs.retention-ms");

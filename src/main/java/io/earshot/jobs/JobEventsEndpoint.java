@@ -1,5 +1,8 @@
 package io.earshot.jobs;
 
+import io.earshot.protocol.CloseCodes;
+import io.earshot.security.Access;
+import io.earshot.security.HandshakeCheck;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.OnClose;
@@ -18,7 +21,7 @@ import java.util.List;
  * client missed first; without it the client gets every record the server still keeps. Heartbeats every
  * {@code earshot.heartbeat.interval-ms}; the server closes (1000) after sending a final record.
  */
-@ServerEndpoint(value = "/v1/jobs/{id}/events", configurator = io.earshot.security.OriginCheck.class)
+@ServerEndpoint(value = "/v1/jobs/{id}/events", configurator = HandshakeCheck.class)
 public class JobEventsEndpoint {
 
     private static final int MAX_TEXT = 1_024;
@@ -31,6 +34,11 @@ public class JobEventsEndpoint {
         ws.setMaxIdleTimeout(0);
         ws.setMaxTextMessageBufferSize(MAX_TEXT);
         ws.setMaxBinaryMessageBufferSize(MAX_TEXT);
+        Access.Outcome access = HandshakeCheck.outcome(ws.getUserProperties());
+        if (access instanceof Access.Denied denied) {
+            JobWatchers.refuse(ws, CloseCodes.POLICY_VIOLATION, denied.code(), denied.message());
+            return;
+        }
         long after = 0;
         List<String> given = ws.getRequestParameterMap().get("after");
         if (given != null && !given.isEmpty()) {
@@ -45,7 +53,7 @@ public class JobEventsEndpoint {
                 return;
             }
         }
-        watchers.subscribe(ws, id, after);
+        watchers.subscribe(ws, id, after, ((Access.Allowed) access).who());
     }
 
     /** {@code {"type":"ping"}} is answered with {@code {"type":"pong"}}; any message shows the client is there. */

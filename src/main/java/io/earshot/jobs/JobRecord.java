@@ -31,11 +31,13 @@ import java.util.Map;
  * @param error        why the job failed, for {@link Stage#FAILED}; else null
  * @param attempts     times a worker started the job (more than 1 after a server restart or an engine outage)
  * @param finishedAt   when the job reached a final stage; else null
+ * @param owner        the identity that created the job (the API key's name; {@code anonymous} without
+ *                     authentication); only it may read, follow or delete the job
  */
 public record JobRecord(String id, Stage stage, int percent, String detail, long eventId, Instant createdAt,
         Instant updatedAt, String source, String sessionId, long sessionChunks, String mediaType, String filename,
         boolean align, boolean diarize, Long uploadLength, long uploadOffset, Audio audio, JobFailure error,
-        int attempts, Instant finishedAt) {
+        int attempts, Instant finishedAt, String owner) {
 
     /** The decoded audio: container and codec as the reader found them, and its duration. */
     public record Audio(String container, String codec, int sampleRate, int channels, long durationMs) {
@@ -55,9 +57,10 @@ public record JobRecord(String id, Stage stage, int percent, String detail, long
 
     /** A new job at event 1. */
     static JobRecord create(String id, Stage stage, String detail, Instant now, String source, String sessionId,
-            long sessionChunks, String mediaType, String filename, boolean align, boolean diarize, Long uploadLength) {
+            long sessionChunks, String mediaType, String filename, boolean align, boolean diarize, Long uploadLength,
+            String owner) {
         return new JobRecord(id, stage, 0, detail, 1, now, now, source, sessionId, sessionChunks, mediaType,
-                filename, align, diarize, uploadLength, 0, null, null, 0, null);
+                filename, align, diarize, uploadLength, 0, null, null, 0, null, owner);
     }
 
     /** The next record: another stage, percent or detail. A final stage sets {@code finishedAt}. */
@@ -65,31 +68,31 @@ public record JobRecord(String id, Stage stage, int percent, String detail, long
         return new JobRecord(id, newStage, Math.max(0, Math.min(100, newPercent)), newDetail, eventId + 1,
                 createdAt, now, source, sessionId, sessionChunks, mediaType, filename, align, diarize, uploadLength,
                 uploadOffset, audio, newStage == Stage.FAILED ? error : null, attempts,
-                newStage.isFinal() ? now : null);
+                newStage.isFinal() ? now : null, owner);
     }
 
     JobRecord uploaded(long newOffset, int newPercent, String newDetail, Instant now) {
         return new JobRecord(id, stage, newPercent, newDetail, eventId + 1, createdAt, now, source, sessionId,
                 sessionChunks, mediaType, filename, align, diarize, uploadLength, newOffset, audio, error, attempts,
-                finishedAt);
+                finishedAt, owner);
     }
 
     JobRecord withAudio(Audio decoded, Instant now) {
         return new JobRecord(id, stage, percent, detail, eventId + 1, createdAt, now, source, sessionId,
                 sessionChunks, mediaType, filename, align, diarize, uploadLength, uploadOffset, decoded, error,
-                attempts, finishedAt);
+                attempts, finishedAt, owner);
     }
 
     JobRecord withAttempt() {
         return new JobRecord(id, stage, percent, detail, eventId, createdAt, updatedAt, source, sessionId,
                 sessionChunks, mediaType, filename, align, diarize, uploadLength, uploadOffset, audio, error,
-                attempts + 1, finishedAt);
+                attempts + 1, finishedAt, owner);
     }
 
     JobRecord failed(JobFailure failure, Instant now) {
         return new JobRecord(id, Stage.FAILED, percent, failure.message(), eventId + 1, createdAt, now, source,
                 sessionId, sessionChunks, mediaType, filename, align, diarize, uploadLength, uploadOffset, audio,
-                failure, attempts, now);
+                failure, attempts, now, owner);
     }
 
     /** The strong entity tag of this record, quoted as HTTP wants it. */
@@ -111,6 +114,7 @@ public record JobRecord(String id, Stage stage, int percent, String detail, long
             m.put("finished_at", finishedAt.toString());
         }
         m.put("source", source);
+        m.put("owner", owner);
         if (sessionId != null) {
             m.put("session_id", sessionId);
             m.put("session_chunks", sessionChunks);
@@ -177,7 +181,8 @@ public record JobRecord(String id, Stage stage, int percent, String detail, long
                 e.isObject() ? new JobFailure(e.path("code").asText(), e.path("message").asText(),
                         e.path("detail").asText(""), e.path("retryable").asBoolean()) : null,
                 n.path("attempts").asInt(), n.hasNonNull("finished_at") ? Instant.parse(n.path("finished_at").asText())
-                        : null);
+                        : null,
+                text(n, "owner"));
     }
 
     private static String text(JsonNode n, String field) {

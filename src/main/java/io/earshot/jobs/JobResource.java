@@ -1,6 +1,7 @@
 package io.earshot.jobs;
 
 import io.earshot.api.ApiError;
+import io.earshot.api.Caller;
 import io.earshot.protocol.Json;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -43,12 +44,16 @@ public class JobResource {
     @Inject
     JobWatchers watchers;
 
+    /** The request, for its caller ({@link Caller}). */
+    @Context
+    HttpServletRequest http;
+
     @POST
     @Consumes("*/*")
     public Response create(InputStream raw, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @QueryParam("align") String align, @QueryParam("diarize") String diarize,
             @QueryParam("filename") String filename, @Context HttpServletRequest request) {
-        InputStream body = jobs.metered(raw, request.getRemoteAddr());
+        InputStream body = jobs.metered(raw, Caller.limitKey(http));
         try {
             boolean doAlign = flag("align", align);
             boolean doDiarize = flag("diarize", diarize);
@@ -62,7 +67,7 @@ public class JobResource {
                 }
                 r = createFromForm(new MultipartReader(body, boundary), doAlign, doDiarize);
             } else {
-                r = jobs.createFromUpload(body, contentType, clean(filename), doAlign, doDiarize);
+                r = jobs.createFromUpload(body, contentType, clean(filename), doAlign, doDiarize, Caller.name(http));
             }
             return record(Response.accepted(), r).location(URI.create(JobRecord.link("jobs/" + r.id()))).build();
         } catch (JobRefusal e) {
@@ -96,7 +101,7 @@ public class JobResource {
                 }
             } else if ("file".equals(name)) {
                 return jobs.createFromUpload(part.body(), part.contentType(), clean(part.filename()), align,
-                        diarize);
+                        diarize, Caller.name(http));
             }
         }
         throw new JobRefusal(400, "bad_request", "The form has no part named \"file\".");
@@ -219,7 +224,7 @@ public class JobResource {
             return notFound();
         }
         try {
-            JobRecord r = jobs.appendTail(id, jobs.metered(body, request.getRemoteAddr()), flag("done", done),
+            JobRecord r = jobs.appendTail(id, jobs.metered(body, Caller.limitKey(http)), flag("done", done),
                     jobs.config().maxBinaryPayload);
             return record(Response.ok(), r).build();
         } catch (JobRefusal e) {
@@ -255,8 +260,10 @@ public class JobResource {
 
     // ---- helpers ----
 
+    /** The job, if it exists and the caller made it: another identity's job is as unknown as a missing one. */
     private JobRecord find(String id) {
-        return JobService.isWellFormed(id) ? jobs.get(id) : null;
+        JobRecord r = JobService.isWellFormed(id) ? jobs.get(id) : null;
+        return r != null && Caller.owns(http, r.owner()) ? r : null;
     }
 
     static Response.ResponseBuilder record(Response.ResponseBuilder b, JobRecord r) {

@@ -241,7 +241,7 @@ public class JobService {
      * not audio Earshot reads is refused here, not in the queue.
      */
     public JobRecord createFromUpload(InputStream body, String mediaType, String filename, boolean align,
-            boolean diarize) throws JobRefusal, IOException {
+            boolean diarize, String owner) throws JobRefusal, IOException {
         checkMediaType(mediaType);
         String id = admit();
         Path file = store.file(id, JobStore.UPLOAD);
@@ -259,7 +259,7 @@ public class JobService {
             probe(file, mediaType);
             Instant now = Instant.now();
             JobRecord r = JobRecord.create(id, Stage.QUEUED, "waiting for a worker", now, "upload", null, 0,
-                    mediaType, filename, align, diarize, bytes);
+                    mediaType, filename, align, diarize, bytes, owner);
             r = r.uploaded(bytes, 0, "waiting for a worker", now);
             publish(r);
             enqueue(id);
@@ -273,8 +273,8 @@ public class JobService {
     }
 
     /** A resumable (tus) upload of {@code length} bytes: the job waits in Uploading until they are all in. */
-    public JobRecord createUpload(long length, String mediaType, String filename, boolean align, boolean diarize)
-            throws JobRefusal, IOException {
+    public JobRecord createUpload(long length, String mediaType, String filename, boolean align, boolean diarize,
+            String owner) throws JobRefusal, IOException {
         if (length > config.jobsMaxUploadBytes) {
             throw new JobRefusal(413, "upload_too_large", "The file is larger than this server takes ("
                     + config.jobsMaxUploadBytes + " bytes).");
@@ -284,7 +284,7 @@ public class JobService {
         try {
             Files.createFile(store.file(id, JobStore.UPLOAD));
             JobRecord r = JobRecord.create(id, Stage.UPLOADING, uploadDetail(0, length), Instant.now(), "tus", null,
-                    0, mediaType, filename, align, diarize, length);
+                    0, mediaType, filename, align, diarize, length, owner);
             publish(r);
             return r;
         } catch (IOException | RuntimeException e) {
@@ -394,7 +394,7 @@ public class JobService {
      * again returns the same job.
      */
     public JobRecord createFromSession(String sessionId, String codec, long chunks, boolean awaitTail, boolean align,
-            boolean diarize) throws JobRefusal, IOException {
+            boolean diarize, String owner) throws JobRefusal, IOException {
         synchronized (handoffs) {
             JobRecord existing = jobOfSession(sessionId);
             if (existing != null) {
@@ -404,7 +404,7 @@ public class JobService {
             try {
                 JobRecord r = JobRecord.create(id, awaitTail ? Stage.UPLOADING : Stage.QUEUED, awaitTail
                         ? tailDetail(chunks, 0) : "waiting for a worker", Instant.now(), "session", sessionId, chunks,
-                        codec, null, align, diarize, null);
+                        codec, null, align, diarize, null, owner);
                 publish(r);
                 if (!awaitTail) {
                     enqueue(id);

@@ -122,9 +122,10 @@ public class JobWatchers {
     // ---- WebSocket subscribers ----
 
     /** Subscribes {@code ws} to the job, after sending the records it missed since {@code after}. */
-    void subscribe(Session ws, String id, long after) {
+    void subscribe(Session ws, String id, long after, io.earshot.security.Authenticator.Identity who) {
         JobRecord current = JobService.isWellFormed(id) ? jobs.get(id) : null;
-        if (current == null) {
+        // another identity's job is as unknown as a missing one
+        if (current == null || !io.earshot.security.Access.current().owns(who, current.owner())) {
             refuse(ws, CLOSE_NOT_FOUND, "job_not_found", "No job with this id is stored on this server.");
             return;
         }

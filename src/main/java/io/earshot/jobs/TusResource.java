@@ -1,6 +1,7 @@
 package io.earshot.jobs;
 
 import io.earshot.api.ApiError;
+import io.earshot.api.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -41,6 +42,10 @@ public class TusResource {
     @Inject
     JobService jobs;
 
+    /** The request, for its caller ({@link Caller}). */
+    @Context
+    HttpServletRequest http;
+
     @OPTIONS
     public Response options() {
         return Response.noContent().header("Tus-Resumable", VERSION).header("Tus-Version", VERSION)
@@ -59,7 +64,7 @@ public class TusResource {
     public Response create(@HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Length") String length,
             @HeaderParam("Upload-Defer-Length") String defer, @HeaderParam("Upload-Metadata") String metadata,
             @HeaderParam("Content-Type") String contentType, InputStream raw, @Context HttpServletRequest request) {
-        InputStream body = jobs.metered(raw, request.getRemoteAddr());
+        InputStream body = jobs.metered(raw, Caller.limitKey(request));
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
@@ -74,7 +79,7 @@ public class TusResource {
             String name = meta.containsKey("filename") ? meta.get("filename") : meta.get("name");
             JobRecord r = jobs.createUpload(total, type == null || type.isBlank() ? null : type,
                     JobResource.clean(name), JobResource.flag("align", meta.get("align")),
-                    JobResource.flag("diarize", meta.get("diarize")));
+                    JobResource.flag("diarize", meta.get("diarize")), Caller.name(http));
             Response.ResponseBuilder b = Response.status(Response.Status.CREATED)
                     .location(URI.create(JobRecord.link("uploads/" + r.id())))
                     .header("Link", "<" + JobRecord.link("jobs/" + r.id()) + ">; rel=\"job\"");
@@ -124,7 +129,7 @@ public class TusResource {
     public Response patch(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus,
             @HeaderParam("Upload-Offset") String offset, @HeaderParam("Content-Type") String contentType,
             InputStream raw, @Context HttpServletRequest request) {
-        InputStream body = jobs.metered(raw, request.getRemoteAddr());
+        InputStream body = jobs.metered(raw, Caller.limitKey(request));
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
@@ -200,9 +205,10 @@ public class TusResource {
         return tus(Response.noContent()).build();
     }
 
+    /** The upload, if it exists and the caller made it: another identity's upload is as unknown as none. */
     private JobRecord find(String id) {
         JobRecord r = JobService.isWellFormed(id) ? jobs.get(id) : null;
-        return r != null && "tus".equals(r.source()) ? r : null;
+        return r != null && "tus".equals(r.source()) && Caller.owns(http, r.owner()) ? r : null;
     }
 
     private static boolean closed(JobRecord r) {

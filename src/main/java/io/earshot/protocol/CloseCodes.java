@@ -5,6 +5,7 @@ public final class CloseCodes {
     public static final int NORMAL = 1000;
     public static final int GOING_AWAY = 1001;
     public static final int PROTOCOL_ERROR = 1002;
+    public static final int POLICY_VIOLATION = 1008;
     public static final int TOO_BIG = 1009;
     public static final int INTERNAL_ERROR = 1011;
     public static final int TRY_AGAIN_LATER = 1013;

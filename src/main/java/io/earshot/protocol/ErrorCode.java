@@ -35,6 +35,10 @@ public enum ErrorCode {
     ENGINE_UNAVAILABLE(true, true, CloseCodes.TRY_AGAIN_LATER),
     /** Fatal for connection attempts; sent non-fatal ({@code fatal: false}) for audio over the budget. */
     RATE_LIMITED(true, true, CloseCodes.TRY_AGAIN_LATER),
+    /** No valid credential (none, unknown key, expired or altered token). */
+    UNAUTHORIZED(false, true, CloseCodes.POLICY_VIOLATION),
+    /** A valid credential without the scope this endpoint needs. */
+    FORBIDDEN(false, true, CloseCodes.POLICY_VIOLATION),
     INTERNAL_ERROR(true, false, 0);
 
     private final boolean retryable;

@@ -55,9 +55,12 @@ public final class Authenticator {
             int eq = entry.indexOf('=');
             String name = eq < 0 ? "" : entry.substring(0, eq).trim();
             String hash = eq < 0 ? "" : entry.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
-            if (!name.matches("[A-Za-z0-9._-]{1,64}") || !hash.matches("[0-9a-f]{64}")) {
+            if (!name.matches("[A-Za-z][A-Za-z0-9._-]{0,63}") || !hash.matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException("an API key entry must be name=<sha256 of the key in hex>, "
-                        + "the name 1-64 letters, digits, '.', '_' or '-'");
+                        + "the name 1-64 letters, digits, '.', '_' or '-', starting with a letter");
+            }
+            if (name.equals(Access.ANONYMOUS)) {
+                throw new IllegalArgumentException("'" + Access.ANONYMOUS + "' is reserved for earshot.auth.mode=none");
             }
             if (m.put(name, HexFormat.of().parseHex(hash)) != null) {
                 throw new IllegalArgumentException("API key name " + name + " appears twice");
@@ -81,6 +84,11 @@ public final class Authenticator {
     /** The hex SHA-256 of a key, as it goes into the configuration. */
     public static String hash(String key) {
         return HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Whether a credential has a token's form (not whether it is valid). */
+    public static boolean looksLikeToken(String credential) {
+        return credential.startsWith(TOKEN_PREFIX);
     }
 
     /** The caller a bearer credential (an API key or a token) stands for, or null when it stands for none. */

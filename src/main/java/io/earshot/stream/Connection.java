@@ -14,6 +14,8 @@ final class Connection {
 
     private final String id = Ids.connectionId();
     private final String identity;
+    /** Who authenticated this connection (the API key's name; "anonymous" without authentication), or null. */
+    private final String owner;
     private final Outbound outbound;
     private final long openedNanos = System.nanoTime();
     private final SessionRegistry registry;
@@ -29,10 +31,11 @@ final class Connection {
     /** When a close was requested, or 0; a close that does not complete in time is forced. */
     private volatile long closeRequestedNanos;
 
-    Connection(SessionRegistry registry, String identity, Outbound.Transport transport, long heartbeatMs,
-            int maxQueued) {
+    Connection(SessionRegistry registry, String identity, String owner, Outbound.Transport transport,
+            long heartbeatMs, int maxQueued) {
         this.registry = registry;
         this.identity = identity;
+        this.owner = owner;
         this.heartbeatMs = heartbeatMs;
         this.nextHeartbeatNanos = openedNanos + TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
         this.outbound = new Outbound(transport, maxQueued, this::overflowed);
@@ -44,6 +47,16 @@ final class Connection {
 
     String identity() {
         return identity;
+    }
+
+    /** Who authenticated this connection, or null when nobody did (its close is then on its way). */
+    String owner() {
+        return owner;
+    }
+
+    /** Whether this connection is closing: what it sends from now on is not acted on. */
+    boolean closing() {
+        return closeRequestedNanos != 0;
     }
 
     Outbound outbound() {
@@ -69,6 +82,9 @@ final class Connection {
 
     void onMessage(ClientMessage message) {
         heard();
+        if (closing()) {
+            return; // after a fatal error (refused credentials, say) nothing more is acted on
+        }
         StreamSession s = session;
         if (message instanceof ClientMessage.Start start) {
             if (s != null) {
@@ -101,6 +117,9 @@ final class Connection {
 
     void onAudio(AudioFrame frame) {
         heard();
+        if (closing()) {
+            return;
+        }
         StreamSession s = session;
         if (s == null) {
             reject(notStarted("audio frame (chunks " + frame.firstSeq() + ".." + frame.lastSeq() + ") before start")

@@ -4,10 +4,10 @@ import jakarta.websocket.Session;
 import java.lang.reflect.Method;
 
 /**
- * The client identity used for the per-client session limit until authentication exists: the peer's IP
- * address. The Jakarta WebSocket API does not expose it, so it is read from the container's session where
- * the container offers it (Tyrus, as in Payara and GlassFish), else "unknown" (all such clients share one
- * limit).
+ * The network address of a WebSocket peer: the client that limits are counted for when there is no
+ * authenticated identity (authentication off, or credentials refused). The Jakarta WebSocket API does not
+ * expose it, so it is read from the container's session where the container offers it (Tyrus, as in Payara
+ * and GlassFish), else "unknown" (all such clients share one limit).
  */
 final class PeerAddress {
 

@@ -53,6 +53,10 @@ public class SessionAudioResource {
     @Inject
     SessionRegistry registry;
 
+    /** The request, for its caller ({@link io.earshot.api.Caller}). */
+    @jakarta.ws.rs.core.Context
+    jakarta.servlet.http.HttpServletRequest http;
+
     @GET
     public Response get(@PathParam("id") String id, @HeaderParam(TOKEN_HEADER) String token) {
         return respond(id, token, true);
@@ -70,7 +74,7 @@ public class SessionAudioResource {
         java.nio.file.Path dir = registry.spool().existing(id);
         Stored stored;
         try {
-            stored = dir == null ? null : Stored.read(dir, token);
+            stored = dir == null ? null : Stored.read(dir, token, http);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot read the spool of session " + id, e);
             return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
@@ -109,8 +113,12 @@ public class SessionAudioResource {
         return ok.entity(output).build();
     }
 
-    /** The session's {@code session.json}, or null when there is none or the token is not the session's. */
-    static JsonNode metadata(java.nio.file.Path dir, String token) throws IOException {
+    /**
+     * The session's {@code session.json}, or null when there is none, the token is not the session's, or the
+     * caller is not the identity that started it.
+     */
+    static JsonNode metadata(java.nio.file.Path dir, String token, jakarta.servlet.http.HttpServletRequest caller)
+            throws IOException {
         java.nio.file.Path meta = dir.resolve(SessionSpool.METADATA_FILE);
         if (!Files.isRegularFile(meta)) {
             return null;
@@ -120,7 +128,8 @@ public class SessionAudioResource {
         if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, HexFormat.of().parseHex(hash))) {
             return null;
         }
-        return m;
+        return io.earshot.api.Caller.owns(caller, m.hasNonNull("owner") ? m.path("owner").asText() : null) ? m
+                : null;
     }
 
     /** 401 for a request without the session's token. */
@@ -135,8 +144,9 @@ public class SessionAudioResource {
             long samples) {
 
         /** Reads the session's description and counts its chunks, or returns null if the token is not its own. */
-        static Stored read(java.nio.file.Path dir, String token) throws IOException {
-            JsonNode m = metadata(dir, token);
+        static Stored read(java.nio.file.Path dir, String token, jakarta.servlet.http.HttpServletRequest caller)
+                throws IOException {
+            JsonNode m = metadata(dir, token, caller);
             if (m == null) {
                 return null;
             }

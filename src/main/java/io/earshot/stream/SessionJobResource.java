@@ -33,6 +33,10 @@ public class SessionJobResource {
     @Inject
     SessionRegistry registry;
 
+    /** The request, for its caller ({@link io.earshot.api.Caller}). */
+    @jakarta.ws.rs.core.Context
+    jakarta.servlet.http.HttpServletRequest http;
+
     @POST
     public Response handOff(@PathParam("id") String id,
             @HeaderParam(SessionAudioResource.TOKEN_HEADER) String token, @QueryParam("tail") String tail,
@@ -45,7 +49,7 @@ public class SessionJobResource {
             boolean doAlign = JobResource.flag("align", align);
             boolean doDiarize = JobResource.flag("diarize", diarize);
             java.nio.file.Path dir = registry.spool().existing(id);
-            JsonNode meta = dir == null ? null : SessionAudioResource.metadata(dir, token);
+            JsonNode meta = dir == null ? null : SessionAudioResource.metadata(dir, token, http);
             if (meta == null) {
                 return ApiError.response(Response.Status.NOT_FOUND, "session_not_found",
                         "No session with this id and token is stored on this server.");
@@ -59,7 +63,7 @@ public class SessionJobResource {
                 // Not in memory (ended long ago, or before a restart): what the spool holds is the session.
                 long chunks = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> { });
                 job = registry.jobs().createFromSession(id, meta.path("codec").asText(), chunks, awaitTail, doAlign,
-                        doDiarize);
+                        doDiarize, io.earshot.api.Caller.name(http));
             }
             Response.ResponseBuilder b = before != null ? Response.ok() : Response.created(URI.create(
                     JobRecord.link("jobs/" + job.id())));

@@ -61,6 +61,7 @@ public class SessionRegistry {
     void onStartup(@jakarta.enterprise.event.Observes @jakarta.enterprise.context.Initialized(ApplicationScoped.class)
             Object event) {
         status();
+        io.earshot.security.Access.current(); // says at startup how authentication stands
     }
 
     @PostConstruct
@@ -166,9 +167,18 @@ public class SessionRegistry {
         audioDownloads.release();
     }
 
-    /** Registers a new connection, or returns null (after closing it) when the server has too many. */
-    Connection open(String identity, Outbound.Transport transport) {
-        Connection c = new Connection(this, identity, transport, config.heartbeatIntervalMs, config.outboundQueue);
+    /**
+     * Registers a new connection, or fails it (sends the error and closes): when the server is stopping, the
+     * client has made too many connection attempts, its credentials were refused ({@code denied}), or the server
+     * has too many connections. A refused credential still counts as an attempt of its network address.
+     *
+     * @param identity what the client's limits are counted under (see {@link io.earshot.security.Access#limitKey})
+     * @param owner    who authenticated, or null when {@code denied}
+     */
+    Connection open(String identity, String owner, io.earshot.security.Access.Denied denied,
+            Outbound.Transport transport) {
+        Connection c = new Connection(this, identity, owner, transport, config.heartbeatIntervalMs,
+                config.outboundQueue);
         if (stopping) {
             c.fail(shuttingDown());
             return c;
@@ -178,6 +188,12 @@ public class SessionRegistry {
             c.fail(ServerMessage.Error.of(ErrorCode.RATE_LIMITED, "Too many connection attempts from this client; "
                     + "try again after retry_after_ms.", "earshot.limits.connections-per-minute="
                     + config.connectionsPerMinute + " per client").withRetryAfterMs(wait));
+            return c;
+        }
+        if (denied != null || owner == null) {
+            c.fail(ServerMessage.Error.of(denied != null && !denied.unauthorized() ? ErrorCode.FORBIDDEN
+                    : ErrorCode.UNAUTHORIZED, denied != null ? denied.message() : "Authentication is required.",
+                    "see docs/api/streaming.md, \"Authentication\""));
             return c;
         }
         synchronized (admission) {
@@ -260,7 +276,7 @@ public class SessionRegistry {
                 c.fail(storageUnavailable("spool create failed: " + e.getClass().getSimpleName()));
                 return;
             }
-            StreamSession s = new StreamSession(id, token, c.identity(), settings, config, sessionSpool, engine, jobs);
+            StreamSession s = new StreamSession(id, token, c.identity(), c.owner(), settings, config, sessionSpool, engine, jobs);
             s.audioRate(audioRate);
             sessions.put(id, s);
             c.attach(s);
@@ -287,8 +303,8 @@ public class SessionRegistry {
             return;
         }
         StreamSession s = sessions.get(resume.sessionId());
-        // One answer for unknown, expired and wrong-token sessions: nothing to learn by probing.
-        if (s == null || !s.tokenMatches(resume.resumeToken())) {
+        // One answer for unknown, expired, wrong-token and someone else's sessions: nothing to learn by probing.
+        if (s == null || !s.tokenMatches(resume.resumeToken()) || !s.ownedBy(c.owner())) {
             SessionLog.info("session.resume_rejected", c, null, "requested_session_id",
                     resume.sessionId().length() <= 64 ? resume.sessionId() : "(too long)");
             c.reject(ServerMessage.Error.of(ErrorCode.RESUME_REJECTED,

@@ -25,6 +25,7 @@ public class StatusResource {
     public String status() {
         Map<String, Object> m = new LinkedHashMap<>(registry.status());
         m.put("jobs", jobs.status());
+        m.put("auth", io.earshot.security.Access.current().required() ? "keys" : "none");
         return Json.write(m);
     }
 }

@@ -8,6 +8,9 @@ import io.earshot.protocol.ErrorCode;
 import io.earshot.protocol.ProtocolDecodeException;
 import io.earshot.protocol.ServerMessage;
 import io.earshot.protocol.ServerMessageEncoder;
+import io.earshot.security.Access;
+import io.earshot.security.Authenticator;
+import io.earshot.security.HandshakeCheck;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DecodeException;
@@ -27,7 +30,7 @@ import java.util.logging.Logger;
         subprotocols = StreamSession.PROTOCOL,
         decoders = {ClientMessageDecoder.class, AudioFrameDecoder.class},
         encoders = ServerMessageEncoder.class,
-        configurator = io.earshot.security.OriginCheck.class)
+        configurator = HandshakeCheck.class)
 public class StreamEndpoint {
 
     private static final Logger LOG = Logger.getLogger(StreamEndpoint.class.getName());
@@ -45,9 +48,14 @@ public class StreamEndpoint {
         // backstop above them (text limits count characters, the container counts bytes).
         ws.setMaxBinaryMessageBufferSize(registry.config().maxBinaryPayload * 2);
         ws.setMaxTextMessageBufferSize(registry.config().maxTextMessage * 4);
-        Connection c = registry.open(PeerAddress.of(ws), new WebSocketTransport(ws));
+        Access.Outcome access = HandshakeCheck.outcome(ws.getUserProperties());
+        Authenticator.Identity who = access instanceof Access.Allowed a
+                ? a.who() : null;
+        Connection c = registry.open(Access.current().limitKey(who, PeerAddress.of(ws)),
+                who == null ? null : who.name(), access instanceof Access.Denied d ? d : null,
+                new WebSocketTransport(ws));
         connection = c;
-        if (!StreamSession.PROTOCOL.equals(ws.getNegotiatedSubprotocol())) {
+        if (!c.closing() && !StreamSession.PROTOCOL.equals(ws.getNegotiatedSubprotocol())) {
             c.fail(ServerMessage.Error.of(ErrorCode.PROTOCOL_VERSION_REQUIRED,
                     "Connect with the WebSocket subprotocol \"" + StreamSession.PROTOCOL + "\".",
                     "no supported subprotocol was offered").withSupported(java.util.List.of(StreamSession.PROTOCOL)));

@@ -45,6 +45,8 @@ final class StreamSession {
     private final String id;
     private final byte[] tokenHash;
     private final String identity;
+    /** Who started the session; only the same identity may resume it or fetch its audio. */
+    private final String owner;
     private final SessionSettings settings;
     private final EarshotConfig config;
     private final SessionSpool spool;
@@ -101,13 +103,14 @@ final class StreamSession {
      */
     private final String resumeToken;
 
-    StreamSession(String id, String resumeToken, String identity, SessionSettings settings, EarshotConfig config,
+    StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings, EarshotConfig config,
             SessionSpool spool, EngineService engine, JobService jobs) {
         this.jobs = jobs;
         this.resumeToken = resumeToken;
         this.id = id;
         this.tokenHash = Ids.hash(resumeToken);
         this.identity = identity;
+        this.owner = owner;
         this.settings = settings;
         this.config = config;
         this.spool = spool;
@@ -145,6 +148,11 @@ final class StreamSession {
 
     synchronized boolean isAttached() {
         return attached != null;
+    }
+
+    /** Whether {@code who} (an authenticated identity's name) started this session. */
+    boolean ownedBy(String who) {
+        return owner != null && owner.equals(who);
     }
 
     boolean tokenMatches(String presented) {
@@ -408,7 +416,7 @@ final class StreamSession {
             finish(reason, null);
         }
         JobRecord job = jobs.createFromSession(id, settings.codec().wireName(), tracker.acked(), awaitTail, align,
-                diarize);
+                diarize, owner);
         jobId = job.id();
         if (!ended) {
             handedOff = true;
@@ -515,7 +523,7 @@ final class StreamSession {
                 // Past earshot.engine.end-wait-ms: what is left is transcribed by a job of the whole recording.
                 try {
                     jobId = jobs.createFromSession(id, settings.codec().wireName(), tracker.acked(), false, true,
-                            true).id();
+                            true, owner).id();
                     handedOff = true;
                 } catch (JobRefusal | IOException | RuntimeException e) {
                     SessionLog.warn("session.handoff_failed", attached, this, "error", String.valueOf(e.getMessage()));
@@ -735,6 +743,7 @@ final class StreamSession {
         m.put("session_id", id);
         m.put("created_at", createdAt.toString());
         m.put("client", identity);
+        m.put("owner", owner);
         m.put("codec", settings.codec().wireName());
         m.put("sample_rate", settings.sampleRate());
         m.put("channels", settings.channels());

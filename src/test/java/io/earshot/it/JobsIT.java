@@ -594,9 +594,11 @@ class JobsIT extends EarshotDeployment {
         List<String> paths = new ArrayList<>();
         doc.path("paths").fieldNames().forEachRemaining(paths::add);
         for (String p : List.of("/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/transcript", "/v1/jobs/{id}/tail",
-                "/v1/uploads", "/v1/uploads/{id}", "/v1/sessions/{id}/job", "/v1/sessions/{id}/audio", "/v1/status")) {
+                "/v1/uploads", "/v1/uploads/{id}", "/v1/sessions/{id}/job", "/v1/sessions/{id}/audio", "/v1/status",
+                "/v1/tokens")) {
             assertTrue(paths.stream().anyMatch(x -> x.endsWith(p)), () -> p + " missing from " + paths);
         }
+        assertEquals("bearer", doc.path("components").path("securitySchemes").path("bearer").path("scheme").asText());
         JsonNode stages = doc.path("components").path("schemas").path("JobRecord").path("properties").path("stage")
                 .path("enum");
         List<String> names = new ArrayList<>();

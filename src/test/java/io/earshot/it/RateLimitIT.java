@@ -29,6 +29,8 @@ class RateLimitIT {
                 "earshot.limits.connections-per-minute=4", "earshot.limits.audio-seconds-per-minute=10",
                 "earshot.limits.upload-bytes-per-minute=200000")) {
             server.start();
+            assertTrue(java.nio.file.Files.readString(server.log()).contains("AUTHENTICATION IS OFF"),
+                    "earshot.auth.mode=none (the development settings) is loud in the log");
             List<StreamClient> open = new ArrayList<>();
             try {
                 // Audio: 10 s a minute. 50 chunks of 20 ms a frame: frames 1-10 are taken, the 11th is not.

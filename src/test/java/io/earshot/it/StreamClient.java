@@ -46,7 +46,7 @@ final class StreamClient implements AutoCloseable {
 
     /** As {@link #connect(URI)}, but a handshake that gets no answer within 2 s fails. */
     static StreamClient connectImpatiently(URI uri) {
-        return connect(IMPATIENT, uri, List.of("earshot.v1"), null);
+        return connect(IMPATIENT, uri, List.of("earshot.v1"), Map.of());
     }
 
     sealed interface Event {
@@ -84,7 +84,7 @@ final class StreamClient implements AutoCloseable {
     }
 
     static StreamClient connect(URI uri, List<String> subprotocols) {
-        return connect(uri, subprotocols, null);
+        return connect(uri, subprotocols, Map.of());
     }
 
     /** Connects with {@code wss://}, trusting what {@code tls} trusts (host names verified). */
@@ -92,23 +92,27 @@ final class StreamClient implements AutoCloseable {
         ClientManager manager = ClientManager.createClient();
         manager.getProperties().put(org.glassfish.tyrus.client.ClientProperties.SSL_ENGINE_CONFIGURATOR,
                 new org.glassfish.tyrus.client.SslEngineConfigurator(tls, true, false, false));
-        return connect(manager, uri, List.of("earshot.v1"), null);
+        return connect(manager, uri, List.of("earshot.v1"), Map.of());
     }
 
     /** Connects as a page of {@code origin} would (its Origin header), or without one when null. */
     static StreamClient connect(URI uri, List<String> subprotocols, String origin) {
-        return connect(CLIENTS, uri, subprotocols, origin);
+        return connect(CLIENTS, uri, subprotocols, origin == null ? Map.of() : Map.of("Origin", origin));
     }
 
-    private static StreamClient connect(ClientManager manager, URI uri, List<String> subprotocols, String origin) {
+    /** Connects with these extra handshake headers ({@code Authorization}, say). */
+    static StreamClient connect(URI uri, List<String> subprotocols, Map<String, String> headers) {
+        return connect(CLIENTS, uri, subprotocols, headers);
+    }
+
+    private static StreamClient connect(ClientManager manager, URI uri, List<String> subprotocols,
+            Map<String, String> extraHeaders) {
         StreamClient client = new StreamClient();
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(subprotocols)
                 .configurator(new ClientEndpointConfig.Configurator() {
                     @Override
                     public void beforeRequest(java.util.Map<String, List<String>> headers) {
-                        if (origin != null) {
-                            headers.put("Origin", List.of(origin));
-                        }
+                        extraHeaders.forEach((k, v) -> headers.put(k, List.of(v)));
                     }
                 }).build();
         try {

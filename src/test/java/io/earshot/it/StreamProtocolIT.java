@@ -293,7 +293,7 @@ class StreamProtocolIT extends EarshotDeployment {
                 "http://127.0.0.1:" + serverPort())) {
             page.start();
         }
-        try (StreamClient server = StreamClient.connect(streamUri(), List.of("earshot.v1"), null)) {
+        try (StreamClient server = StreamClient.connect(streamUri(), List.of("earshot.v1"), Map.of())) {
             server.start();
         }
     }

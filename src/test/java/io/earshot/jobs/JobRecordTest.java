@@ -22,7 +22,7 @@ class JobRecordTest {
 
     private static JobRecord upload() {
         return JobRecord.create("j_00112233445566778899aabbccddeeff", Stage.QUEUED, "waiting for a worker", T0,
-                "upload", null, 0, "audio/wav", "talk.wav", true, false, null);
+                "upload", null, 0, "audio/wav", "talk.wav", true, false, null, "recorder");
     }
 
     private static JobRecord roundTrip(JobRecord r) throws Exception {
@@ -32,7 +32,7 @@ class JobRecordTest {
     @Test
     void newRecordRoundTripsWithoutTheOptionalParts() throws Exception {
         JobRecord r = JobRecord.create("j_1", Stage.UPLOADING, "0 of 100 bytes", T0, "tus", null, 0, null, null,
-                false, true, 100L);
+                false, true, 100L, null);
 
         assertEquals(r, roundTrip(r));
         JsonNode n = Json.mapper().readTree(Json.write(r.toJson()));
@@ -89,7 +89,7 @@ class JobRecordTest {
     @Test
     void sessionRecordRoundTripsWithItsSessionFields() throws Exception {
         JobRecord r = JobRecord.create("j_2", Stage.UPLOADING, "waiting for the session's tail", T0, "session",
-                "s_abc", 42, "audio/opus", null, true, true, null).withAttempt().withAttempt();
+                "s_abc", 42, "audio/opus", null, true, true, null, "anonymous").withAttempt().withAttempt();
 
         JobRecord back = roundTrip(r);
 
