@@ -17,18 +17,39 @@ import java.util.Map;
 /**
  * One session's audio on disk: {@code audio.raw} holds the chunk payloads exactly as received, in
  * sequence order; {@code chunks.idx} holds one 4-byte big-endian length per chunk (entry i is chunk i+1);
+ * {@code events.jsonl} holds the session's events (transcripts, marks, the end) as sent, one JSON object a line;
  * {@code session.json} describes the session. Appends go to the operating system at once; {@link #force()}
  * pushes them to the device.
+ *
+ * <p>While a server has a session's spool open it holds an exclusive lock on its {@code session.lock}, so that
+ * two servers sharing a spool directory never both write one session (the operating system releases the lock
+ * when the process dies).
  */
 public final class SessionSpool implements Closeable {
 
     public static final String AUDIO_FILE = "audio.raw";
     public static final String INDEX_FILE = "chunks.idx";
     public static final String METADATA_FILE = "session.json";
+    public static final String EVENTS_FILE = "events.jsonl";
+    public static final String LOCK_FILE = "session.lock";
+
+    /** The spool is open in another server process (or, for a second opener, in this one). */
+    public static final class LockedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LockedException(Path dir) {
+            super("the spool of " + dir.getFileName() + " is open elsewhere");
+        }
+    }
 
     private final Path dir;
     private final FileChannel audio;
     private final FileChannel index;
+    private final FileChannel events;
+    private final FileChannel lockChannel;
+    private final java.nio.channels.FileLock lock;
+    /** Events appended but not yet forced; guarded by this. */
+    private boolean unforcedEvents;
     /** Chunks appended so far; guarded by this. */
     private long chunks;
     /** Payload bytes appended so far; guarded by this. */
@@ -38,23 +59,137 @@ public final class SessionSpool implements Closeable {
     /** Set once closed; guarded by this. */
     private boolean closed;
 
-    private SessionSpool(Path dir, FileChannel audio, FileChannel index) {
+    private SessionSpool(Path dir, FileChannel lockChannel, java.nio.channels.FileLock lock, FileChannel audio,
+            FileChannel index, FileChannel events) {
         this.dir = dir;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
         this.audio = audio;
         this.index = index;
+        this.events = events;
     }
 
     static SessionSpool create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        FileChannel audio = FileChannel.open(dir.resolve(AUDIO_FILE),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return open(dir, StandardOpenOption.CREATE_NEW, -1, -1);
+    }
+
+    /**
+     * Opens the spool of a session stored earlier (before a restart, or by another server sharing the directory)
+     * to go on appending: the files are cut back to their last whole chunk (a crash can leave an index entry
+     * without its bytes, or bytes without their entry), exactly what {@link StoredChunks} reads.
+     */
+    public static SessionSpool reopen(Path dir) throws IOException {
+        long[] whole = new long[2];
+        whole[0] = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> whole[1] += n);
+        return open(dir, StandardOpenOption.CREATE, whole[0], whole[1]);
+    }
+
+    /** Opens (creating with CREATE_NEW, or reopening cut back to {@code chunks} and {@code bytes}) under the lock. */
+    private static SessionSpool open(Path dir, StandardOpenOption mode, long chunks, long bytes) throws IOException {
+        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        java.util.List<java.io.Closeable> opened = new java.util.ArrayList<>(java.util.List.of(lockChannel));
         try {
-            FileChannel index = FileChannel.open(dir.resolve(INDEX_FILE),
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            return new SessionSpool(dir, audio, index);
-        } catch (IOException e) {
-            audio.close();
+            java.nio.channels.FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new LockedException(dir);
+            }
+            FileChannel audio = FileChannel.open(dir.resolve(AUDIO_FILE), mode, StandardOpenOption.WRITE);
+            opened.add(audio);
+            FileChannel index = FileChannel.open(dir.resolve(INDEX_FILE), mode, StandardOpenOption.WRITE);
+            opened.add(index);
+            FileChannel events = FileChannel.open(dir.resolve(EVENTS_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            opened.add(events);
+            SessionSpool spool = new SessionSpool(dir, lockChannel, lock, audio, index, events);
+            if (chunks >= 0) {
+                events.truncate(wholeLines(dir.resolve(EVENTS_FILE)));
+                audio.truncate(bytes);
+                audio.position(bytes);
+                index.truncate(chunks * 4);
+                index.position(chunks * 4);
+                spool.chunks = chunks;
+                spool.bytes = bytes;
+            }
+            return spool;
+        } catch (IOException | RuntimeException e) {
+            for (java.io.Closeable c : opened) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // the first failure is what the caller reports
+                }
+            }
             throw e;
+        }
+    }
+
+    /** Appends one event (a JSON object, one line) to {@code events.jsonl}. */
+    public synchronized void appendEvent(String json) throws IOException {
+        if (closed) {
+            throw new IOException("spool of " + dir.getFileName() + " is closed");
+        }
+        ByteBuffer line = ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8));
+        while (line.hasRemaining()) {
+            events.write(line);
+        }
+        unforcedEvents = true;
+    }
+
+    /**
+     * The events of {@code events.jsonl}: the last {@code keep} lines, and in {@code total[0]} the number of lines
+     * in all; a last line cut short by a crash is left out. Memory is {@code keep} lines.
+     */
+    public static java.util.List<String> readEvents(Path dir, int keep, long[] total) throws IOException {
+        java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
+        total[0] = 0;
+        Path file = dir.resolve(EVENTS_FILE);
+        if (!Files.isRegularFile(file)) {
+            return java.util.List.of();
+        }
+        boolean cutShort = wholeLines(file) < Files.size(file);
+        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line = in.readLine();
+            while (line != null) {
+                String next = in.readLine();
+                if (!line.isEmpty() && (next != null || !cutShort)) {
+                    total[0]++;
+                    tail.addLast(line);
+                    if (tail.size() > keep) {
+                        tail.removeFirst();
+                    }
+                }
+                line = next;
+            }
+        }
+        return java.util.List.copyOf(tail);
+    }
+
+    /** The length of {@code file} up to and including its last newline: the lines written whole. */
+    static long wholeLines(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long end = ch.size();
+            ByteBuffer buf = ByteBuffer.allocate(8192);
+            while (end > 0) {
+                long from = Math.max(0, end - buf.capacity());
+                buf.clear().limit((int) (end - from));
+                while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+                    // fill
+                }
+                for (int k = buf.position() - 1; k >= 0; k--) {
+                    if (buf.get(k) == '\n') {
+                        return from + k + 1;
+                    }
+                }
+                end = from;
+            }
+            return 0;
         }
     }
 
@@ -102,6 +237,10 @@ public final class SessionSpool implements Closeable {
             index.force(false);
             unforcedChunks = 0;
         }
+        if (unforcedEvents && !closed) {
+            events.force(false);
+            unforcedEvents = false;
+        }
         return chunks;
     }
 
@@ -131,11 +270,18 @@ public final class SessionSpool implements Closeable {
             return;
         }
         closed = true;
-        try (audio; index) {
+        try (lockChannel; audio; index; events) {
             if (unforcedChunks > 0) {
                 audio.force(false);
                 index.force(false);
                 unforcedChunks = 0;
+            }
+            if (unforcedEvents) {
+                events.force(false);
+            }
+        } finally {
+            if (lock.isValid()) {
+                lock.release();
             }
         }
     }

@@ -33,6 +33,18 @@ final class EventLog {
         return event;
     }
 
+    /** Starts a restored session's log: its newest events (oldest first) and the last number it gave out. */
+    void restore(List<SessionEvent> newest, long last) {
+        kept.clear();
+        for (SessionEvent e : newest) {
+            if (kept.size() == capacity) {
+                kept.removeFirst();
+            }
+            kept.addLast(e);
+        }
+        lastSeq = Math.max(last, kept.isEmpty() ? 0 : kept.peekLast().eventSeq());
+    }
+
     long lastSeq() {
         return lastSeq;
     }

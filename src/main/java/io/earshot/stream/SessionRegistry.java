@@ -303,6 +303,9 @@ public class SessionRegistry {
             return;
         }
         StreamSession s = sessions.get(resume.sessionId());
+        if (s == null) {
+            s = restore(c, resume.sessionId(), resume.resumeToken());
+        }
         // One answer for unknown, expired, wrong-token and someone else's sessions: nothing to learn by probing.
         if (s == null || !s.tokenMatches(resume.resumeToken()) || !s.ownedBy(c.owner())) {
             SessionLog.info("session.resume_rejected", c, null, "requested_session_id",
@@ -313,8 +316,106 @@ public class SessionRegistry {
             return;
         }
         c.attach(s);
+        s.rememberToken(resume.resumeToken());
         s.resume(c, resume.lastEventSeq() == null ? 0 : resume.lastEventSeq());
         io.earshot.telemetry.Telemetry.sink().resumed();
+    }
+
+    /** Sessions being brought back from disk right now: one restore per session at a time. */
+    private final Set<String> restoring = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A session this server does not hold in memory but whose spool is here (the server restarted, or another
+     * server sharing the spool directory had it), brought back for the client resuming it: only with the
+     * session's token, by the identity that started it, within its grace period counted from when its
+     * connection (or its server) went away. Otherwise null, and the client gets {@code resume_rejected}.
+     */
+    private StreamSession restore(Connection c, String id, String token) {
+        java.nio.file.Path dir = spool.existing(id);
+        if (dir == null || token == null || stopping || !restoring.add(id)) {
+            return null;
+        }
+        SessionSpool reopened = null;
+        try {
+            java.nio.file.Path metaFile = dir.resolve(SessionSpool.METADATA_FILE);
+            if (!java.nio.file.Files.isRegularFile(metaFile)) {
+                return null;
+            }
+            com.fasterxml.jackson.databind.JsonNode m = io.earshot.protocol.Json.mapper().readTree(
+                    java.nio.file.Files.readString(metaFile));
+            String hash = m.path("resume_token_sha256").asText("");
+            String owner = m.hasNonNull("owner") ? m.path("owner").asText() : io.earshot.security.Access.ANONYMOUS;
+            if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, java.util.HexFormat.of().parseHex(hash))
+                    || !owner.equals(c.owner())) {
+                return null;
+            }
+            SessionSettings settings = SessionSettings.stored(m, config);
+            long lastAlive = Math.max(java.nio.file.Files.getLastModifiedTime(metaFile).toMillis(),
+                    java.nio.file.Files.getLastModifiedTime(dir.resolve(SessionSpool.AUDIO_FILE)).toMillis());
+            long awayMs = Math.max(0, System.currentTimeMillis() - lastAlive);
+            boolean ended = "ended".equals(m.path("state").asText());
+            if (settings == null || awayMs > settings.resumeGraceMs()) {
+                SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason",
+                        settings == null ? "unreadable settings" : "grace period over while away");
+                return null;
+            }
+            reopened = SessionSpool.reopen(dir);
+            long stored = reopened.chunks();
+            // The event journal: the newest events for replay; the last chunk a transcript covered.
+            java.util.ArrayDeque<ServerMessage.SessionEvent> newest = new java.util.ArrayDeque<>();
+            long[] last = {m.path("last_event_seq").asLong(0), 0};
+            try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(
+                    dir.resolve(SessionSpool.EVENTS_FILE))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    ServerMessage.SessionEvent e = (ServerMessage.SessionEvent) io.earshot.protocol.Json.mapper()
+                            .readValue(line, ServerMessage.class);
+                    newest.addLast(e);
+                    if (newest.size() > config.eventBuffer) {
+                        newest.removeFirst();
+                    }
+                    last[0] = Math.max(last[0], e.eventSeq());
+                    if (e instanceof ServerMessage.Transcript t) {
+                        last[1] = Math.max(last[1], Math.min(t.lastSeq(), stored));
+                    }
+                }
+            }
+            StreamSession.Restored restored = new StreamSession.Restored(java.time.Instant.parse(
+                    m.path("created_at").asText()), m.path("attempts").asInt(1), ended,
+                    m.hasNonNull("end_reason") ? m.path("end_reason").asText() : null,
+                    m.hasNonNull("job_id") ? m.path("job_id").asText() : null, m.path("bad_audio_chunks").asLong(0),
+                    stored, java.util.List.copyOf(newest), last[0], last[1], awayMs);
+            StreamSession s = new StreamSession(id, token, m.path("client").asText(c.identity()), owner, settings,
+                    config, reopened, engine, jobs, restored);
+            s.audioRate(audioRate);
+            s.catchUp(dir, last[1]);
+            if (ended) {
+                s.closeSpool();
+            }
+            if (sessions.putIfAbsent(id, s) != null) {
+                s.closeSpool();
+                return sessions.get(id);
+            }
+            SessionLog.info("session.restored", c, s, "last_seq", stored, "last_event_seq", last[0],
+                    "transcribe_from_seq", last[1] + 1, "away_ms", awayMs, "state", ended ? "ended" : "active");
+            return s;
+        } catch (IOException | RuntimeException e) {
+            if (reopened != null) {
+                try {
+                    reopened.close();
+                } catch (IOException ignored) {
+                    // the failure below is what matters
+                }
+            }
+            SessionLog.warn("session.restore_failed", c, null, "session_id", id, "error",
+                    e.getClass().getSimpleName() + ": " + e.getMessage());
+            return null;
+        } finally {
+            restoring.remove(id);
+        }
     }
 
     /** The session with this id held in memory (live, waiting for a resume, or ended recently), or null. */

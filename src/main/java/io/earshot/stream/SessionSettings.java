@@ -109,6 +109,37 @@ record SessionSettings(AudioCodec codec, int sampleRate, int channels, Durabilit
                         || start.transcribe()));
     }
 
+    /**
+     * The settings a session recorded in its {@code session.json}, to restore it after a restart, or null when
+     * they cannot be read. Limits the file does not hold (older sessions) are the server's; none is above the
+     * server's current value.
+     */
+    static SessionSettings stored(com.fasterxml.jackson.databind.JsonNode m, EarshotConfig config) {
+        AudioCodec codec = AudioCodec.fromWire(m.path("codec").asText(""));
+        Durability durability;
+        try {
+            durability = Durability.valueOf(m.path("durability").asText("").toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int rate = m.path("sample_rate").asInt(0);
+        int channels = m.path("channels").asInt(0);
+        if (codec == null || rate <= 0 || channels <= 0) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode l = m.path("limits");
+        return new SessionSettings(codec, rate, channels, durability, FEATURES,
+                tighter(config.maxSessionDurationMs, l.hasNonNull("max_session_duration_ms")
+                        ? l.path("max_session_duration_ms").asLong() : null, MIN_DURATION_MS),
+                tighter(config.idleTimeoutMs, l.hasNonNull("idle_timeout_ms") ? l.path("idle_timeout_ms").asLong()
+                        : null, MIN_IDLE_MS),
+                tighter(config.resumeGraceMs, l.hasNonNull("resume_grace_ms") ? l.path("resume_grace_ms").asLong()
+                        : null, 0),
+                tighter(config.heartbeatIntervalMs, l.hasNonNull("heartbeat_interval_ms")
+                        ? l.path("heartbeat_interval_ms").asLong() : null, MIN_HEARTBEAT_MS),
+                m.path("transcribe").asBoolean(false));
+    }
+
     /** Bytes in one PCM sample frame, which every PCM chunk must be a whole number of; 1 for Opus. */
     int frameBytes() {
         return codec == AudioCodec.PCM_S16LE ? 2 * channels : 1;

@@ -52,8 +52,8 @@ final class StreamSession {
     private final SessionSpool spool;
     private final SequenceTracker tracker;
     private final EventLog events;
-    private final Instant createdAt = Instant.now();
-    private final long createdNanos = System.nanoTime();
+    private final Instant createdAt;
+    private final long createdNanos;
 
     private Connection attached;
     /** No more audio is taken: the end was asked for or reached; {@code ended} follows once transcribed. */
@@ -63,10 +63,10 @@ final class StreamSession {
     private boolean ended;
     private String endReason;
     private int attempt;
-    private long lastAudioNanos = createdNanos;
-    private long detachedNanos = createdNanos;
+    private long lastAudioNanos;
+    private long detachedNanos;
     private long endedNanos;
-    private long lastForceNanos = createdNanos;
+    private long lastForceNanos;
     /** The attached client asked to hold events. */
     private boolean paused;
     /** Highest event number handed to the attached connection. */
@@ -80,8 +80,14 @@ final class StreamSession {
     private long badAudioChunks;
     /** Transcribes the decoded audio as it arrives. */
     private final LiveTranscriber transcriber;
-    /** Decoded samples so far. */
+    /** Decoded samples so far (from the session's first sample). */
     private long decodedSamples;
+    /**
+     * For a session restored after a restart: the samples (and microseconds) of the audio before the chunk its
+     * transcriber started at, so that transcript times stay those of the whole session. 0 otherwise.
+     */
+    private long baseSamples;
+    private long baseMicros;
     /**
      * For each stored chunk not yet behind the transcription, its sequence number and the decoded sample count
      * after it: ties a transcript's times to the chunks its audio came from.
@@ -101,10 +107,37 @@ final class StreamSession {
      * The resume token itself, in memory only (the spool has its hash): named again in {@code going_away}, so that
      * a client told of a shutdown has everything it needs to resume in that one message.
      */
-    private final String resumeToken;
+    private String resumeToken;
+
+    /**
+     * What a session left on disk, read back to bring it back after a restart ({@link SessionRegistry}): the
+     * session goes on from its last stored chunk and its last event.
+     *
+     * @param events          the newest events, oldest first, for replay
+     * @param transcribedSeq  the last chunk a transcript (or skipped transcript) event covered: live transcription
+     *                        goes on with the chunk after it
+     * @param detachedAgoMs   how long ago its connection went away (or the server did)
+     */
+    record Restored(Instant createdAt, int attempt, boolean ended, String endReason, String jobId,
+            long badAudioChunks, long storedChunks, List<SessionEvent> events, long lastEventSeq, long transcribedSeq,
+            long detachedAgoMs) {
+    }
 
     StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings, EarshotConfig config,
             SessionSpool spool, EngineService engine, JobService jobs) {
+        this(id, resumeToken, identity, owner, settings, config, spool, engine, jobs, null);
+    }
+
+    StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings,
+            EarshotConfig config, SessionSpool spool, EngineService engine, JobService jobs, Restored restored) {
+        long now = System.nanoTime();
+        this.createdAt = restored == null ? Instant.now() : restored.createdAt();
+        this.createdNanos = restored == null ? now
+                : now - TimeUnit.MILLISECONDS.toNanos(Math.max(0, Instant.now().toEpochMilli()
+                        - restored.createdAt().toEpochMilli()));
+        this.lastAudioNanos = now;
+        this.lastForceNanos = now;
+        this.detachedNanos = restored == null ? now : now - TimeUnit.MILLISECONDS.toNanos(restored.detachedAgoMs());
         this.jobs = jobs;
         this.resumeToken = resumeToken;
         this.id = id;
@@ -114,9 +147,22 @@ final class StreamSession {
         this.settings = settings;
         this.config = config;
         this.spool = spool;
-        this.tracker = new SequenceTracker(config.window, 0);
+        this.tracker = new SequenceTracker(config.window, restored == null ? 0 : restored.storedChunks());
         this.events = new EventLog(config.eventBuffer);
-        this.transcriber = settings.transcribe() ? engine.open(new TranscriptListener())
+        if (restored != null) {
+            events.restore(restored.events(), restored.lastEventSeq());
+            attempt = restored.attempt();
+            jobId = restored.jobId();
+            handedOff = jobId != null;
+            badAudioChunks = restored.badAudioChunks();
+            if (restored.ended()) {
+                ending = true;
+                ended = true;
+                endReason = restored.endReason();
+                endedNanos = now;
+            }
+        }
+        this.transcriber = settings.transcribe() && !ended && !handedOff ? engine.open(new TranscriptListener())
                 : LiveTranscriber.storeOnly(new TranscriptListener());
         PcmSink decoded = (samples, offset, length) -> {
             decodedSamples += length;
@@ -153,6 +199,13 @@ final class StreamSession {
     /** Whether {@code who} (an authenticated identity's name) started this session. */
     boolean ownedBy(String who) {
         return owner != null && owner.equals(who);
+    }
+
+    /** A restored session learns its resume token again from the client that resumes it (for going_away). */
+    synchronized void rememberToken(String presented) {
+        if (resumeToken == null && tokenMatches(presented)) {
+            resumeToken = presented;
+        }
     }
 
     boolean tokenMatches(String presented) {
@@ -308,7 +361,7 @@ final class StreamSession {
             ackUpTo(tracker.stored());
         }
         decode(connection, frame, from);
-        forgetChunksBefore(transcriber.transcribedThrough());
+        forgetChunksBefore(baseSamples + transcriber.transcribedThrough());
         updateFlow();
     }
 
@@ -323,19 +376,48 @@ final class StreamSession {
                 scratch = new byte[Math.max(length, 2 * scratch.length)];
             }
             frame.payload(i).get(scratch, 0, length);
-            try {
-                decoder.decode(scratch, 0, length);
-                chunkEnds.addLast(new long[] {frame.firstSeq() + i, decodedSamples});
-            } catch (BadAudioException e) {
-                chunkEnds.addLast(new long[] {frame.firstSeq() + i, decodedSamples});
-                badAudioChunks++;
-                long seq = frame.firstSeq() + i;
-                SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
+            decodeChunk(connection, frame.firstSeq() + i, scratch, length);
+        }
+    }
+
+    /** Decodes one stored chunk; a chunk that does not decode is counted and, with a connection, reported. */
+    private void decodeChunk(Connection connection, long seq, byte[] data, int length) {
+        try {
+            decoder.decode(data, 0, length);
+            chunkEnds.addLast(new long[] {seq, decodedSamples});
+        } catch (BadAudioException e) {
+            chunkEnds.addLast(new long[] {seq, decodedSamples});
+            badAudioChunks++;
+            SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
+            if (connection != null) {
                 connection.reject(ServerMessage.Error.of(ErrorCode.BAD_AUDIO,
                         "An audio chunk could not be decoded; it is stored as received and the session goes on.",
                         "chunk " + seq + ": " + e.getMessage()).withSeq(seq));
             }
         }
+    }
+
+    /**
+     * After a restore: the audio before chunk {@code transcribedSeq + 1} is counted (not decoded) so that times
+     * go on from it, and the chunks after it, stored but not transcribed before the restart, are decoded and
+     * transcribed again. For a session that is not transcribed, everything stored is counted.
+     */
+    synchronized void catchUp(java.nio.file.Path dir, long transcribedSeq) throws IOException {
+        long from = settings.transcribe() && !ended && !handedOff ? transcribedSeq : tracker.stored();
+        io.earshot.audio.DecodedLength before = new io.earshot.audio.DecodedLength(settings.codec(),
+                settings.sampleRate(), settings.channels());
+        io.earshot.spool.StoredChunks.open(dir).read(tracker.stored(), (seq, data, n) -> {
+            if (seq <= from) {
+                before.add(data, 0, n);
+                if (seq == from) {
+                    baseSamples = before.engineSamples();
+                    baseMicros = before.micros();
+                    decodedSamples = baseSamples;
+                }
+            } else {
+                decodeChunk(null, seq, data, n);
+            }
+        });
     }
 
     synchronized void mark(Connection connection, String name) {
@@ -533,7 +615,7 @@ final class StreamSession {
         paused = false;
         long chunks = tracker.acked();
         long bytes = spool.bytes();
-        long audioMs = decoder.decodedMicros() / 1000;
+        long audioMs = (baseMicros + decoder.decodedMicros()) / 1000;
         long bad = badAudioChunks;
         String transcription = transcribed ? "complete" : handedOff ? "handed_off" : "incomplete";
         String reason = endReason;
@@ -559,7 +641,8 @@ final class StreamSession {
                 if (ended) {
                     return;
                 }
-                for (Recognition r : recognitions) {
+                for (Recognition recognition : recognitions) {
+                    Recognition r = baseSamples == 0 ? recognition : recognition.shifted(baseSamples / 16);
                     long from = r.startMs() * 16;
                     long to = r.endMs() * 16;
                     long firstSeq = seqAt(from);
@@ -570,24 +653,26 @@ final class StreamSession {
                     emit(n -> new ServerMessage.Transcript(n, "final", r.text(), words, r.speaker(), r.startMs(),
                             r.endMs(), firstSeq, lastSeq, null));
                 }
-                forgetChunksBefore(transcriber.transcribedThrough());
+                forgetChunksBefore(baseSamples + transcriber.transcribedThrough());
                 updateFlow();
             }
         }
 
         @Override
-        public void notTranscribed(long startSample, long endSample, String reason) {
+        public void notTranscribed(long fromSample, long toSample, String reason) {
             synchronized (StreamSession.this) {
                 if (ended) {
                     return;
                 }
+                long startSample = baseSamples + fromSample;
+                long endSample = baseSamples + toSample;
                 long firstSeq = seqAt(startSample);
                 long lastSeq = seqAt(Math.max(startSample, endSample - 1));
                 SessionLog.info("transcript.skipped", attached, StreamSession.this, "reason", reason,
                         "first_seq", firstSeq, "last_seq", lastSeq);
                 emit(n -> new ServerMessage.Transcript(n, "skipped", null, null, null, startSample / 16,
                         endSample / 16, firstSeq, lastSeq, reason));
-                forgetChunksBefore(transcriber.transcribedThrough());
+                forgetChunksBefore(baseSamples + transcriber.transcribedThrough());
             }
         }
 
@@ -672,6 +757,12 @@ final class StreamSession {
 
     private void emit(LongFunction<SessionEvent> factory) {
         SessionEvent event = events.append(factory);
+        try {
+            // Journaled before it is sent: after a restart the session's events go on from here, none twice.
+            spool.appendEvent(io.earshot.protocol.Json.write(event));
+        } catch (IOException e) {
+            SessionLog.warn("spool.event_failed", attached, this, "error", String.valueOf(e.getMessage()));
+        }
         if (attached == null) {
             return;
         }
@@ -754,6 +845,17 @@ final class StreamSession {
         m.put("attempts", attempt);
         m.put("bytes", spool.bytes());
         m.put("resume_token_sha256", HexFormat.of().formatHex(tokenHash));
+        m.put("transcribe", settings.transcribe());
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("max_session_duration_ms", settings.maxDurationMs());
+        limits.put("idle_timeout_ms", settings.idleTimeoutMs());
+        limits.put("resume_grace_ms", settings.resumeGraceMs());
+        limits.put("heartbeat_interval_ms", settings.heartbeatIntervalMs());
+        m.put("limits", limits);
+        m.put("last_event_seq", events.lastSeq());
+        m.put("bad_audio_chunks", badAudioChunks);
+        m.put("job_id", jobId);
+        m.put("detached_at", attached == null ? Instant.now().toString() : null);
         spool.writeMetadata(m);
     }
 

@@ -24,13 +24,15 @@ import org.junit.jupiter.api.Test;
  * What survives the server going away. Not an Arquillian test: it runs Payara Micro itself ({@link PayaraProcess})
  * on target/restart-it and restarts it on the same directories twice:
  * <ol>
- * <li>stopped as an operator stops it (SIGTERM; Payara Micro undeploys the application) while a session streams:
- * the client must get {@code going_away} naming everything it needs, and every acked byte must be there after the
- * restart;</li>
+ * <li>stopped as an operator stops it (SIGTERM; Payara Micro undeploys the application) while a transcribed
+ * session streams: the client must get {@code going_away} naming everything it needs; after the restart it resumes
+ * the same session, streams the rest and ends it: every byte stored as sent, the session's events numbered without
+ * a gap or a repeat across the restart, and the whole recording transcribed;</li>
  * <li>killed outright ({@code Process.destroyForcibly}: SIGKILL, no shutdown at all) while a session streams with
  * {@code durability: disk}, a job is transcribing and a resumable upload is half done: after the restart every
- * acked chunk is stored as sent, the job is queued again and completes, the upload goes on from its offset, and
- * both sessions, handed off to jobs, are transcribed.</li>
+ * acked chunk is stored as sent, the session resumes from its last stored chunk and ends with all of them, the job
+ * is queued again and completes, the upload goes on from its offset, and both sessions, handed off to jobs, are
+ * transcribed.</li>
  * </ol>
  */
 class RestartIT {
@@ -78,22 +80,24 @@ class RestartIT {
     @Test
     void aStopAndAKillLoseNothingAcknowledged() throws Exception {
         List<byte[]> chunks = JobsIT.chunks(LibriVox.clips().subList(0, 2));
-        try (PayaraProcess server = new PayaraProcess(Path.of("target/restart-it"))) {
+        // Sessions wait up to 10 minutes for a resume: the restart must fit in their grace period.
+        try (PayaraProcess server = new PayaraProcess(Path.of("target/restart-it"), "earshot.resume.grace-ms=600000")) {
             server.start();
 
-            // 1. A graceful stop while a session streams.
+            // 1. A graceful stop while a transcribed session streams.
             String stoppedSession;
             String stoppedToken;
             long stoppedAcked;
+            List<JsonNode> events = new ArrayList<>();
             try (StreamClient c = StreamClient.connect(server.streamUri())) {
-                JsonNode started = c.start(Map.of("limits", Map.of("resume_grace_ms", 60_000)));
+                JsonNode started = c.start(Map.of("transcribe", true, "limits", Map.of("resume_grace_ms", 600_000)));
                 stoppedSession = started.path("session_id").asText();
                 stoppedToken = started.path("resume_token").asText();
-                int half = chunks.size() / 2;
-                for (int s = 1; s <= half; s += 50) {
-                    c.sendBinary(Frames.frame(chunks, s, Math.min(half, s + 49)));
-                }
-                c.awaitAck(half);
+                // All but the last half second: the first clip's transcript comes before the stop, the second
+                // clip's utterance is still open, to be transcribed after the restart.
+                int half = chunks.size() - 25;
+                TranscriptionIT.stream(c, chunks.subList(0, half), 1);
+                events.add(TranscriptionIT.nextTranscript(c));
                 CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
                     try {
                         server.stop();
@@ -102,6 +106,12 @@ class RestartIT {
                     }
                 });
                 JsonNode away = c.next(WAIT);
+                while (away.has("event_seq") || away.path("type").asText().equals("flow")) {
+                    if (away.has("event_seq")) {
+                        events.add(away);
+                    }
+                    away = c.next(WAIT);
+                }
                 assertEquals("going_away", away.path("type").asText(), away::toString);
                 assertEquals(stoppedSession, away.path("session_id").asText());
                 assertEquals(stoppedToken, away.path("resume_token").asText());
@@ -113,6 +123,9 @@ class RestartIT {
                 StreamClient.Event e;
                 do {
                     e = c.nextEvent(WAIT);
+                    if (e instanceof StreamClient.Text t && t.json().has("event_seq")) {
+                        events.add(t.json());
+                    }
                 } while (!(e instanceof StreamClient.Closed));
                 StreamClient.Closed closed = (StreamClient.Closed) e;
                 // 1001 from the server; when Payara Micro's listener stops under a SIGTERM right after the undeploy,
@@ -125,6 +138,44 @@ class RestartIT {
             server.start();
             assertArrayEquals(sent(chunks, stoppedAcked), stored(server, stoppedSession, stoppedToken),
                     "every acked byte, as sent");
+            // The same session goes on: resumed after the restart, the rest streamed, ended.
+            long seen = events.stream().mapToLong(m -> m.path("event_seq").asLong()).max().orElse(0);
+            try (StreamClient c = StreamClient.connect(server.streamUri())) {
+                JsonNode resumed = c.start(Map.of("resume", Map.of("session_id", stoppedSession, "resume_token",
+                        stoppedToken, "last_event_seq", seen)));
+                assertTrue(resumed.path("resumed").asBoolean(), resumed::toString);
+                assertEquals(stoppedAcked, resumed.path("last_acked_seq").asLong(), resumed::toString);
+                assertTrue(resumed.path("events_unavailable").isMissingNode(), resumed::toString);
+                TranscriptionIT.stream(c, chunks, stoppedAcked + 1);
+                c.sendJson(Map.of("type", "end"));
+                List<JsonNode> after = new ArrayList<>();
+                JsonNode ended = TranscriptionIT.collect(c, after);
+                events.addAll(after);
+                events.add(ended);
+                assertEquals(chunks.size(), ended.path("last_seq").asLong(), ended::toString);
+                assertEquals("complete", ended.path("transcription").asText(), ended::toString);
+            }
+            assertArrayEquals(sent(chunks, chunks.size()), stored(server, stoppedSession, stoppedToken),
+                    "the whole recording, each chunk once, across the restart");
+            StringBuilder spoken = new StringBuilder();
+            long previousEnd = -1;
+            for (int i = 0; i < events.size(); i++) {
+                JsonNode m = events.get(i);
+                assertEquals(i + 1, m.path("event_seq").asLong(), () -> "events numbered 1.. without a gap or a "
+                        + "repeat across the restart: " + events);
+                if (m.path("type").asText().equals("transcript")) {
+                    assertTrue(m.path("start_ms").asLong() >= previousEnd, m::toString);
+                    previousEnd = m.path("end_ms").asLong();
+                    spoken.append(m.path("text").asText("")).append(' ');
+                }
+            }
+            List<String> reference = new ArrayList<>();
+            LibriVox.clips().subList(0, 2).forEach(clip -> reference.addAll(io.earshot.engine.Wer.words(
+                    clip.reference())));
+            int errors = io.earshot.engine.Wer.errors(reference, io.earshot.engine.Wer.words(spoken.toString()));
+            System.out.printf("stopped and resumed: %d events; transcript %d errors / %d words: %s%n", events.size(),
+                    errors, reference.size(), spoken.toString().strip());
+            assertTrue(errors <= 0.5 * reference.size(), "the whole recording transcribed: " + spoken);
 
             // 2. A kill while a session streams, a job transcribes and an upload is half done.
             List<LibriVox.Clip> clips = new ArrayList<>(LibriVox.clips());
@@ -176,6 +227,22 @@ class RestartIT {
             assertTrue(kept.length >= sent(chunks, killedAcked).length, "every acked chunk survived the kill");
             byte[] expected = sent(chunks, kept.length / 640 + (kept.length % 640 == 0 ? 0 : 1));
             assertArrayEquals(Arrays.copyOf(expected, kept.length), kept, "what survived is what was sent");
+            // The killed session goes on from its last stored chunk.
+            long resumedAt;
+            try (StreamClient c = StreamClient.connect(server.streamUri())) {
+                JsonNode resumed = c.start(Map.of("resume", Map.of("session_id", killedSession, "resume_token",
+                        killedToken, "last_event_seq", 0)));
+                resumedAt = resumed.path("last_acked_seq").asLong();
+                assertTrue(resumed.path("resumed").asBoolean() && resumedAt >= killedAcked, resumed::toString);
+                for (long s = resumedAt + 1; s <= chunks.size(); s += 25) {
+                    c.sendBinary(Frames.frame(chunks, s, Math.min(chunks.size(), s + 24)));
+                }
+                c.awaitAck(chunks.size());
+                c.sendJson(Map.of("type", "end"));
+                assertEquals(chunks.size(), c.expect("ended").path("last_seq").asLong());
+            }
+            assertArrayEquals(sent(chunks, chunks.size()), stored(server, killedSession, killedToken),
+                    "the killed session's whole recording, each chunk once");
             JsonNode after = json(server.get("/v1/jobs/" + jobId));
             assertTrue(after.path("event_id").asLong() > before.path("event_id").asLong(), after::toString);
             HttpResponse<String> head = server.send(HttpRequest.newBuilder(uploadUri).header("Tus-Resumable", "1.0.0")
@@ -197,10 +264,11 @@ class RestartIT {
             assertTrue(text.contains("dashwood"), text);
             String uploadId = uploadUri.getPath().substring(uploadUri.getPath().lastIndexOf('/') + 1);
             awaitComplete(server, uploadId);
-            assertEquals(stoppedAcked, awaitComplete(server, stoppedJob).path("session_chunks").asLong());
+            assertEquals(chunks.size(), awaitComplete(server, stoppedJob).path("session_chunks").asLong());
             awaitComplete(server, killedJob);
-            System.out.printf("kill -9: %d chunks acked before the kill, %d bytes stored after the restart; the job "
-                    + "completed after 2 attempts, the upload and both hand-offs completed%n", killedAcked, kept.length);
+            System.out.printf("kill -9: %d chunks acked before the kill, %d bytes stored after the restart, the session "
+                    + "resumed at chunk %d and completed; the job completed after 2 attempts, the upload and both "
+                    + "hand-offs completed%n", killedAcked, kept.length, resumedAt);
         }
     }
 }

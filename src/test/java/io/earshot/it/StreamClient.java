@@ -214,6 +214,8 @@ final class StreamClient implements AutoCloseable {
         sendJson(m);
         JsonNode reply = expect("started");
         started = true;
+        // a resumed session's last_acked_seq acknowledges what the server holds
+        lastAck = Math.max(lastAck, reply.path("last_acked_seq").asLong());
         return reply;
     }
 

@@ -318,6 +318,20 @@ class ServerMessageEncoderTest {
         }
     }
 
+    /** Session events are journaled as they are sent and read back after a restart: the same events. */
+    @Test
+    void sessionEventsReadBackAsTheyWereWritten() throws Exception {
+        List<ServerMessage.SessionEvent> events = List.of(new ServerMessage.MarkReached(1, "chapter 1", 50),
+                new ServerMessage.Transcript(2, "final", "hello world", List.of(new ServerMessage.TranscriptWord(
+                        "hello", 100, 400, 0.93), new ServerMessage.TranscriptWord("world", 450, 900, null)), null,
+                        100, 900, 6, 45, null),
+                new ServerMessage.Transcript(3, "skipped", null, null, null, 900, 1500, 46, 75, "engine_overloaded"),
+                new ServerMessage.Ended(4, "client_end", 75, 75, 48_000, 1_500, 0, "complete", "j_abc"));
+        for (ServerMessage.SessionEvent e : events) {
+            assertEquals(e, Json.mapper().readValue(encoder.encode(e), ServerMessage.class));
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static ServerMessage.Started started() {

@@ -52,6 +52,48 @@ class SessionSpoolTest {
         }
     }
 
+    // ---- reopening after a restart ------------------------------------------------------------------
+
+    @Test
+    void aReopenedSpoolGoesOnAfterItsLastWholeChunkAndEvent() throws Exception {
+        Path dir = tmp.resolve("s1");
+        try (SessionSpool spool = SessionSpool.create(dir)) {
+            spool.append(frame(1, P1, P2), 0);
+            spool.appendEvent("{\"type\":\"mark\",\"event_seq\":1}");
+        }
+        // a crash in the middle of the next append and event: an index entry without all its bytes, half a line
+        Files.write(dir.resolve(SessionSpool.AUDIO_FILE), new byte[] {9}, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(dir.resolve(SessionSpool.INDEX_FILE), new byte[] {0, 0, 0, 4}, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve(SessionSpool.EVENTS_FILE), "{\"type\":\"ma", java.nio.file.StandardOpenOption.APPEND);
+        long[] total = new long[1];
+        assertEquals(List.of("{\"type\":\"mark\",\"event_seq\":1}"), SessionSpool.readEvents(dir, 10, total));
+        assertEquals(1, total[0], "the line cut short is not an event");
+        try (SessionSpool spool = SessionSpool.reopen(dir)) {
+            assertEquals(2, spool.chunks());
+            assertEquals(8, spool.bytes());
+            spool.append(frame(3, P3), 0);
+            spool.appendEvent("{\"type\":\"mark\",\"event_seq\":2}");
+            assertArrayEquals(concat(P1, P2, P3), audio(spool));
+            assertEquals(List.of(4, 4, 2), index(spool));
+        }
+        assertEquals(List.of("{\"type\":\"mark\",\"event_seq\":1}", "{\"type\":\"mark\",\"event_seq\":2}"),
+                Files.readAllLines(dir.resolve(SessionSpool.EVENTS_FILE)));
+        assertEquals(List.of("{\"type\":\"mark\",\"event_seq\":2}"), SessionSpool.readEvents(dir, 1, total));
+        assertEquals(2, total[0]);
+    }
+
+    @Test
+    void aSpoolIsOpenInOnePlaceAtATime() throws Exception {
+        Path dir = tmp.resolve("s1");
+        try (SessionSpool spool = SessionSpool.create(dir)) {
+            spool.append(frame(1, P1), 0);
+            assertThrows(SessionSpool.LockedException.class, () -> SessionSpool.reopen(dir));
+        }
+        try (SessionSpool again = SessionSpool.reopen(dir)) {
+            assertEquals(1, again.chunks());
+        }
+    }
+
     @Test
     void spoolOfAnExistingSessionDirectoryIsNotOverwritten() throws Exception {
         try (SessionSpool first = SessionSpool.create(tmp.resolve("s1"))) {
@@ -219,7 +261,8 @@ class SessionSpoolTest {
             spool.writeMetadata(Map.of("state", "ended"));
 
             try (Stream<Path> files = Files.list(spool.dir())) {
-                assertEquals(List.of(SessionSpool.AUDIO_FILE, SessionSpool.INDEX_FILE, SessionSpool.METADATA_FILE),
+                assertEquals(List.of(SessionSpool.AUDIO_FILE, SessionSpool.INDEX_FILE, SessionSpool.EVENTS_FILE,
+                        SessionSpool.METADATA_FILE, SessionSpool.LOCK_FILE),
                         files.map(p -> p.getFileName().toString()).sorted().toList());
             }
         }
