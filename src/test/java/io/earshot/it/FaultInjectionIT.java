@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * random moments (at least {@value #CUTS} times, and on until at least 1,000 live connections were cut: in the
  * middle of frames, of acks, of handshakes, of resumes), while each client reconnects and resumes as the protocol says (replay
  * every chunk after {@code started.last_acked_seq}). Every session must end with its stored audio byte-identical to
- * what the client sent, and no session event (a {@code mark} reached) delivered twice. Bounded: loopback only,
+ * what the client sent, and its session events ({@code mark}s reached, and for the {@value #TRANSCRIBED} sessions
+ * that stream real speech with live transcription, {@code transcript}s) delivered exactly once: numbered 1..n
+ * without a gap or a repeat, no utterance transcribed twice. Bounded: loopback only,
  * a fixed number of cuts, each client gives up after 3 minutes. The server is the load tests' own
  * ({@link PayaraProcess#loadServer}).
  */
@@ -41,12 +43,15 @@ class FaultInjectionIT {
     static final int CUTS = 220;
     static final int CHUNKS = 3_000;
     static final int CHUNK_BYTES = 640;
+    /** Sessions that stream speech (the LibriVox clips, over and over) and are transcribed live. */
+    static final int TRANSCRIBED = 2;
 
     /** What one client saw. */
-    record Outcome(String sessionId, String token, int connections, int marksSeen, int duplicateEvents) {
+    record Outcome(String sessionId, String token, int connections, int marksSeen, int duplicateEvents,
+            Set<Long> events, long endedEventSeq, List<JsonNode> transcripts, String transcription) {
     }
 
-    private static Outcome run(URI proxy, List<byte[]> chunks, AtomicBoolean cutting,
+    private static Outcome run(URI proxy, List<byte[]> chunks, boolean transcribe, AtomicBoolean cutting,
             java.util.concurrent.CountDownLatch started) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         String sessionId = null;
@@ -57,8 +62,12 @@ class FaultInjectionIT {
         int duplicates = 0;
         Set<Long> events = new HashSet<>();
         Set<String> marks = new HashSet<>();
+        Set<String> utterances = new HashSet<>();
+        List<JsonNode> transcripts = new ArrayList<>();
         boolean ended = false;
         long endedLastSeq = -1;
+        long endedEventSeq = -1;
+        String transcription = null;
         while (!ended) {
             assertTrue(System.nanoTime() < deadline, "session " + sessionId + " did not finish in 3 minutes");
             connections++;
@@ -76,6 +85,7 @@ class FaultInjectionIT {
                             lastEvent));
                 }
                 start.put("limits", Map.of("resume_grace_ms", 60_000));
+                start.put("transcribe", transcribe);
                 JsonNode reply = c.start(start);
                 if (sessionId == null) {
                     sessionId = reply.path("session_id").asText();
@@ -118,14 +128,24 @@ class FaultInjectionIT {
                         JsonNode m = t.json();
                         switch (m.path("type").asText()) {
                             case "ack" -> acked = Math.max(acked, m.path("seq").asLong());
-                            case "mark", "ended" -> {
+                            case "mark", "ended", "transcript" -> {
                                 long seq = m.path("event_seq").asLong();
                                 if (!events.add(seq) || (m.has("name") && !marks.add(m.path("name").asText()))) {
                                     duplicates++;
                                 }
+                                if (m.path("type").asText().equals("transcript")) {
+                                    // one utterance, one transcript: the same audio never comes back twice
+                                    if (!utterances.add(m.path("first_seq").asLong() + ".." + m.path("last_seq")
+                                            .asLong())) {
+                                        duplicates++;
+                                    }
+                                    transcripts.add(m);
+                                }
                                 lastEvent = Math.max(lastEvent, seq);
                                 if (m.path("type").asText().equals("ended")) {
                                     endedLastSeq = m.path("last_seq").asLong();
+                                    endedEventSeq = seq;
+                                    transcription = m.path("transcription").asText();
                                     ended = true;
                                 }
                             }
@@ -145,7 +165,8 @@ class FaultInjectionIT {
             }
         }
         assertEquals(CHUNKS, endedLastSeq, "ended.last_seq of session " + sessionId);
-        return new Outcome(sessionId, token, connections, marks.size(), duplicates);
+        return new Outcome(sessionId, token, connections, marks.size(), duplicates, events, endedEventSeq,
+                transcripts, transcription);
     }
 
     @Test
@@ -154,8 +175,17 @@ class FaultInjectionIT {
         try (CuttableProxy proxy = new CuttableProxy(server.port())) {
             URI through = URI.create("ws://127.0.0.1:" + proxy.port() + "/v1/stream");
             List<List<byte[]>> audio = new ArrayList<>();
+            List<byte[]> speech = JobsIT.chunks(io.earshot.engine.LibriVox.clips());
             for (int i = 0; i < SESSIONS; i++) {
-                audio.add(Frames.pcmChunks(CHUNKS, CHUNK_BYTES, 100 + i));
+                if (i < TRANSCRIBED) {
+                    List<byte[]> spoken = new ArrayList<>();
+                    while (spoken.size() < CHUNKS) {
+                        spoken.addAll(speech.subList(0, Math.min(speech.size(), CHUNKS - spoken.size())));
+                    }
+                    audio.add(spoken);
+                } else {
+                    audio.add(Frames.pcmChunks(CHUNKS, CHUNK_BYTES, 100 + i));
+                }
             }
             AtomicBoolean cutting = new AtomicBoolean(true);
             AtomicInteger cutConnections = new AtomicInteger();
@@ -165,7 +195,8 @@ class FaultInjectionIT {
             List<Future<Outcome>> clients = new ArrayList<>();
             for (int i = 0; i < SESSIONS; i++) {
                 List<byte[]> chunks = audio.get(i);
-                clients.add(pool.submit(() -> run(through, chunks, cutting, allStarted)));
+                boolean transcribe = i < TRANSCRIBED;
+                clients.add(pool.submit(() -> run(through, chunks, transcribe, cutting, allStarted)));
             }
             assertTrue(allStarted.await(60, TimeUnit.SECONDS), "sessions started");
             Future<?> cutter = pool.submit(() -> {
@@ -186,9 +217,36 @@ class FaultInjectionIT {
             cutter.get(5, TimeUnit.MINUTES);
             int connections = 0;
             int marks = 0;
+            int transcripts = 0;
+            long verified = 0;
+            List<String> reference = new ArrayList<>();
+            io.earshot.engine.LibriVox.clips().forEach(c -> reference.addAll(io.earshot.engine.Wer.words(c.reference())));
             for (int i = 0; i < SESSIONS; i++) {
                 Outcome o = clients.get(i).get(5, TimeUnit.MINUTES);
                 assertEquals(0, o.duplicateEvents(), "session " + o.sessionId() + " got an event twice");
+                Set<Long> all = new HashSet<>();
+                for (long n = 1; n <= o.endedEventSeq(); n++) {
+                    all.add(n);
+                }
+                assertEquals(all, o.events(), "session " + o.sessionId() + ": events 1.." + o.endedEventSeq()
+                        + ", each once");
+                if (i < TRANSCRIBED) {
+                    assertEquals("complete", o.transcription(), "session " + o.sessionId() + " transcribed in full");
+                    long previousEnd = -1;
+                    StringBuilder text = new StringBuilder();
+                    for (JsonNode t : o.transcripts()) {
+                        assertTrue(t.path("start_ms").asLong() >= previousEnd, () -> "transcripts in order: " + t);
+                        previousEnd = t.path("end_ms").asLong();
+                        text.append(t.path("text").asText("")).append(' ');
+                    }
+                    // the clips over and over: 60 s of speech; the words of one pass at least once each pass
+                    List<String> heard = io.earshot.engine.Wer.words(text.toString());
+                    long known = reference.stream().filter(heard::contains).count();
+                    System.out.printf("session %s: %d transcripts, %d of the %d reference words heard: %s%n",
+                            o.sessionId(), o.transcripts().size(), known, reference.size(), text.toString().strip());
+                    assertTrue(known >= reference.size() / 2, "the speech was transcribed: " + text);
+                    transcripts += o.transcripts().size();
+                }
                 connections += o.connections();
                 marks += o.marksSeen();
                 HttpResponse<byte[]> stored = PayaraProcess.HTTP.send(HttpRequest.newBuilder(server.uri(
@@ -198,13 +256,15 @@ class FaultInjectionIT {
                 ByteArrayOutputStream sent = new ByteArrayOutputStream();
                 audio.get(i).forEach(sent::writeBytes);
                 byte[] body = stored.body();
+                verified += body.length - 44;
                 assertArrayEquals(sent.toByteArray(), java.util.Arrays.copyOfRange(body, 44, body.length),
                         "session " + o.sessionId() + ": stored audio differs from what was sent");
             }
             pool.shutdown();
             System.out.printf("fault injection: %d sessions, %d proxy cuts of %d live connections, %d connections "
-                    + "opened, %d chunks (%d bytes) each verified byte for byte, %d marks, no event twice%n", SESSIONS,
-                    cutsMade.get(), cutConnections.get(), connections, CHUNKS, (long) CHUNKS * CHUNK_BYTES, marks);
+                    + "opened, %d chunks each (%d bytes in all) verified byte for byte, %d marks and %d transcripts, "
+                    + "every event once%n", SESSIONS, cutsMade.get(), cutConnections.get(), connections, CHUNKS,
+                    verified, marks, transcripts);
             assertTrue(cutConnections.get() >= 1_000, "at least 1,000 connections cut: " + cutConnections.get());
         }
     }
