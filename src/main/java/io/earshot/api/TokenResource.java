@@ -86,7 +86,8 @@ public class TokenResource {
         m.put("identity", who.name());
         m.put("scopes", scopes);
         m.put("ttl_s", ttlS);
-        m.put("expires_at", Instant.now().plusSeconds(ttlS).toString());
+        // the token's own expiry: whole seconds, as minted
+        m.put("expires_at", Instant.ofEpochSecond(System.currentTimeMillis() / 1000 + ttlS).toString());
         return Response.ok(Json.write(m), MediaType.APPLICATION_JSON_TYPE).header("Cache-Control", "no-store")
                 .build();
     }
