@@ -1,12 +1,18 @@
 package io.earshot.api;
 
+import io.earshot.jobs.JobResource;
+import io.earshot.jobs.TusResource;
 import io.earshot.security.Access;
+import io.earshot.stream.SessionAudioResource;
+import io.earshot.stream.SessionJobResource;
+import io.earshot.stream.StatusResource;
 import jakarta.annotation.Priority;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
@@ -16,8 +22,12 @@ import java.util.List;
  * Authentication of every REST request under {@code /v1} but {@code GET /v1/status} and {@code OPTIONS}
  * (discovery): {@code Authorization: Bearer <API key or token>}, or a token as the {@code access_token} query
  * parameter. Missing or bad credentials get 401 {@code unauthorized} with {@code WWW-Authenticate: Bearer}; a
- * token without the path's scope ({@code jobs} for jobs and uploads, {@code stream} for sessions) gets 403
- * {@code forbidden}. The identity found is kept for the resource ({@link Caller}).
+ * token without the scope of the resource matched ({@code jobs} for jobs and uploads, {@code stream} for
+ * sessions) gets 403 {@code forbidden}; {@code POST /v1/tokens} takes an API key only. The scope follows the
+ * resource class the request was routed to, never the path's text (which can carry matrix parameters), and a
+ * resource this filter does not know is refused. Refused credentials count against the caller's network address
+ * ({@link Access#refused}); beyond that budget the answer is 429 {@code rate_limited}. The identity found is kept
+ * for the resource ({@link Caller}).
  */
 @Provider
 @Priority(Priorities.AUTHENTICATION)
@@ -26,29 +36,48 @@ public class AuthFilter implements ContainerRequestFilter {
     @Context
     HttpServletRequest servletRequest;
 
+    @Context
+    ResourceInfo resource;
+
     @Override
     public void filter(ContainerRequestContext request) {
-        String path = request.getUriInfo().getPath();
-        while (path.startsWith("/")) {
-            path = path.substring(1);
-        }
-        String first = path.contains("/") ? path.substring(0, path.indexOf('/')) : path;
-        if (request.getMethod().equals(HttpMethod.OPTIONS) || first.equals("status")) {
+        Class<?> matched = resource.getResourceClass();
+        if (request.getMethod().equals(HttpMethod.OPTIONS) || is(matched, StatusResource.class)) {
             return;
         }
-        String scope = switch (first) {
-            case "jobs", "uploads" -> Access.SCOPE_JOBS;
-            case "sessions" -> Access.SCOPE_STREAM;
-            default -> null; // tokens: any valid API key (checked by the resource); unknown paths: 404 after this
-        };
-        Access.Outcome outcome = Access.current().check(request.getHeaderString("Authorization"),
+        String scope;
+        if (is(matched, JobResource.class) || is(matched, TusResource.class)) {
+            scope = Access.SCOPE_JOBS;
+        } else if (is(matched, SessionAudioResource.class) || is(matched, SessionJobResource.class)) {
+            scope = Access.SCOPE_STREAM;
+        } else if (is(matched, TokenResource.class)) {
+            scope = null; // an API key, checked below
+        } else {
+            request.abortWith(ApiError.response(Response.Status.FORBIDDEN, "forbidden",
+                    "This resource is not open to any credential."));
+            return;
+        }
+        Access access = Access.current();
+        Access.Outcome outcome = access.check(request.getHeaderString("Authorization"),
                 request.getUriInfo().getQueryParameters().getFirst(Access.TOKEN_PARAM), List.of(), scope);
         if (outcome instanceof Access.Allowed allowed) {
+            if (is(matched, TokenResource.class) && allowed.who().viaToken()) {
+                request.abortWith(ApiError.response(Response.Status.FORBIDDEN, "forbidden",
+                        "Tokens are minted with an API key (Authorization: Bearer <API key>), not with a token."));
+                return;
+            }
             servletRequest.setAttribute(Caller.ATTRIBUTE, allowed.who());
             return;
         }
         Access.Denied denied = (Access.Denied) outcome;
         if (denied.unauthorized()) {
+            long wait = access.refused(servletRequest.getRemoteAddr());
+            if (wait > 0) {
+                request.abortWith(ApiError.builder(Response.Status.TOO_MANY_REQUESTS, "rate_limited",
+                        "Too many requests with refused credentials from this address; try again later.")
+                        .header("Retry-After", Math.max(1, (wait + 999) / 1000)).build());
+                return;
+            }
             boolean presented = request.getHeaderString("Authorization") != null
                     || request.getUriInfo().getQueryParameters().containsKey(Access.TOKEN_PARAM);
             request.abortWith(ApiError.builder(Response.Status.UNAUTHORIZED, denied.code(), denied.message())
@@ -59,5 +88,10 @@ public class AuthFilter implements ContainerRequestFilter {
                     .header("WWW-Authenticate", "Bearer realm=\"earshot\", error=\"insufficient_scope\", scope=\""
                             + scope + "\"").build());
         }
+    }
+
+    /** The class a request was routed to, or a container subclass of it (a CDI proxy). */
+    private static boolean is(Class<?> matched, Class<?> resourceClass) {
+        return matched != null && resourceClass.isAssignableFrom(matched);
     }
 }

@@ -12,7 +12,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +34,9 @@ public class TokenResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response mint(String body) {
+    public Response mint(java.io.InputStream in) throws java.io.IOException {
+        byte[] raw = in.readNBytes(MAX_BODY + 1);
+        String body = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
         Authenticator.Identity who = Caller.of(request);
         if (who == null || who.viaToken()) {
             return ApiError.response(Response.Status.FORBIDDEN, "forbidden",
@@ -45,8 +46,8 @@ public class TokenResource {
         Set<String> scopes = new TreeSet<>(Authenticator.SCOPES);
         Long ttl = null;
         if (body != null && !body.isBlank()) {
-            if (body.length() > MAX_BODY) {
-                return bad("The body must be at most " + MAX_BODY + " characters of JSON.");
+            if (raw.length > MAX_BODY) {
+                return bad("The body must be at most " + MAX_BODY + " bytes of JSON.");
             }
             JsonNode n;
             try {
@@ -81,13 +82,13 @@ public class TokenResource {
             return bad("ttl_s must be between 10 and " + access.maxTtlS() + " (earshot.auth.token-max-ttl-s).");
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("token", access.mint(who, scopes, ttlS));
+        Access.Minted minted = access.mint(who, scopes, ttlS);
+        m.put("token", minted.token());
         m.put("token_type", "Bearer");
         m.put("identity", who.name());
         m.put("scopes", scopes);
         m.put("ttl_s", ttlS);
-        // the token's own expiry: whole seconds, as minted
-        m.put("expires_at", Instant.ofEpochSecond(System.currentTimeMillis() / 1000 + ttlS).toString());
+        m.put("expires_at", minted.expiresAt().toString());
         return Response.ok(Json.write(m), MediaType.APPLICATION_JSON_TYPE).header("Cache-Control", "no-store")
                 .build();
     }

@@ -21,8 +21,15 @@ import java.util.List;
  * client missed first; without it the client gets every record the server still keeps. Heartbeats every
  * {@code earshot.heartbeat.interval-ms}; the server closes (1000) after sending a final record.
  */
-@ServerEndpoint(value = "/v1/jobs/{id}/events", configurator = HandshakeCheck.class)
+@ServerEndpoint(value = "/v1/jobs/{id}/events", subprotocols = JobEventsEndpoint.PROTOCOL,
+        configurator = HandshakeCheck.class)
 public class JobEventsEndpoint {
+
+    /**
+     * Optional: a client that offers subprotocols (a browser passing its token as {@code earshot.token.<token>}
+     * must offer one the server selects, or the browser fails the handshake) offers this one.
+     */
+    public static final String PROTOCOL = "earshot.jobs.v1";
 
     private static final int MAX_TEXT = 1_024;
 
@@ -36,6 +43,12 @@ public class JobEventsEndpoint {
         ws.setMaxBinaryMessageBufferSize(MAX_TEXT);
         Access.Outcome access = HandshakeCheck.outcome(ws.getUserProperties());
         if (access instanceof Access.Denied denied) {
+            if (denied.unauthorized()
+                    && Access.current().refused(io.earshot.stream.PeerAddress.of(ws)) > 0) {
+                JobWatchers.refuse(ws, CloseCodes.TRY_AGAIN_LATER, "rate_limited",
+                        "Too many connections with refused credentials from this address; try again later.");
+                return;
+            }
             JobWatchers.refuse(ws, CloseCodes.POLICY_VIOLATION, denied.code(), denied.message());
             return;
         }

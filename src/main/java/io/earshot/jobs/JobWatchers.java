@@ -292,8 +292,11 @@ public class JobWatchers {
             try {
                 ws.getAsyncRemote().sendText(text, result -> done(result.isOK(), finalRecord));
             } catch (RuntimeException e) {
+                // never leave the client waiting on a subscription that sends nothing more
+                LOG.log(Level.WARNING, "job events: a send to a subscriber of " + jobId + " failed", e);
                 sending = false;
                 closing = true;
+                close(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "send failed");
             }
         }
 

@@ -52,6 +52,8 @@ public final class Access {
     private final Authenticator authenticator;
     private final long defaultTtlS;
     private final long maxTtlS;
+    /** Refused credentials per network address: bounds guessing ({@code earshot.limits.connections-per-minute}). */
+    private final RateLimiter refusals;
 
     public Access(EarshotConfig config, java.util.function.LongSupplier clockMillis) {
         this.required = config.authRequired;
@@ -60,6 +62,16 @@ public final class Access {
         this.authenticator = new Authenticator(required ? config.authKeys : List.of(), secret, clockMillis);
         this.defaultTtlS = config.authTokenTtlS;
         this.maxTtlS = config.authTokenMaxTtlS;
+        this.refusals = new RateLimiter(config.connectionsPerMinute, config.rateLimitClients, System::nanoTime);
+    }
+
+    /**
+     * Counts a refused credential against {@code address}: 0 while the address is within its budget
+     * ({@code earshot.limits.connections-per-minute} refusals a minute), else the milliseconds to wait. WebSocket
+     * streams count refusals in their connection budget instead.
+     */
+    public long refused(String address) {
+        return refusals.tryTake(address, 1);
     }
 
     private static volatile Access current;
@@ -179,8 +191,13 @@ public final class Access {
         return maxTtlS;
     }
 
+    /** A minted token and when it expires. */
+    public record Minted(String token, java.time.Instant expiresAt) {
+    }
+
     /** A token for {@code who} (an API key's identity; in none mode, anyone) with these scopes. */
-    public String mint(Authenticator.Identity who, Set<String> scopes, long ttlS) {
-        return authenticator.mint(who, scopes, ttlS);
+    public Minted mint(Authenticator.Identity who, Set<String> scopes, long ttlS) {
+        String token = authenticator.mint(who, scopes, ttlS);
+        return new Minted(token, java.time.Instant.ofEpochSecond(Authenticator.expiry(token)));
     }
 }

@@ -86,6 +86,17 @@ public final class Authenticator {
         return HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** The expiry (epoch seconds) a token minted here carries; -1 when it is not such a token. */
+    static long expiry(String token) {
+        try {
+            String body = token.substring(TOKEN_PREFIX.length(), token.indexOf('.', TOKEN_PREFIX.length()));
+            String[] f = new String(B64D.decode(body), StandardCharsets.UTF_8).split("\\|", -1);
+            return Long.parseLong(f[2]);
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Whether a credential has a token's form (not whether it is valid). */
     public static boolean looksLikeToken(String credential) {
         return credential.startsWith(TOKEN_PREFIX);

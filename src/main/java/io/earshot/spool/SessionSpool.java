@@ -71,7 +71,7 @@ public final class SessionSpool implements Closeable {
 
     static SessionSpool create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        return open(dir, StandardOpenOption.CREATE_NEW, -1, -1);
+        return open(dir, StandardOpenOption.CREATE_NEW, false);
     }
 
     /**
@@ -80,15 +80,29 @@ public final class SessionSpool implements Closeable {
      * without its bytes, or bytes without their entry), exactly what {@link StoredChunks} reads.
      */
     public static SessionSpool reopen(Path dir) throws IOException {
-        long[] whole = new long[2];
-        whole[0] = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> whole[1] += n);
-        return open(dir, StandardOpenOption.CREATE, whole[0], whole[1]);
+        return open(dir, StandardOpenOption.CREATE, true);
     }
 
-    /** Opens (creating with CREATE_NEW, or reopening cut back to {@code chunks} and {@code bytes}) under the lock. */
-    private static SessionSpool open(Path dir, StandardOpenOption mode, long chunks, long bytes) throws IOException {
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+    /**
+     * The spool directories this server has open. A second channel on a lock file this process holds would, once
+     * closed, release the process's lock (POSIX locks belong to the process), so a spool open here is refused
+     * before any channel is opened.
+     */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Opens (creating with CREATE_NEW, or reopening cut back to its last whole chunk) under the lock. */
+    private static SessionSpool open(Path dir, StandardOpenOption mode, boolean reopen) throws IOException {
+        Path key = dir.toAbsolutePath().normalize();
+        if (!HELD.add(key)) {
+            throw new LockedException(dir);
+        }
+        FileChannel lockChannel;
+        try {
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
         java.util.List<java.io.Closeable> opened = new java.util.ArrayList<>(java.util.List.of(lockChannel));
         try {
             java.nio.channels.FileLock lock;
@@ -108,14 +122,17 @@ public final class SessionSpool implements Closeable {
                     StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             opened.add(events);
             SessionSpool spool = new SessionSpool(dir, lockChannel, lock, audio, index, events);
-            if (chunks >= 0) {
+            if (reopen) {
+                // Counted under the lock: what another server appended before it let go is kept.
+                long[] bytes = new long[1];
+                long chunks = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> bytes[0] += n);
                 events.truncate(wholeLines(dir.resolve(EVENTS_FILE)));
-                audio.truncate(bytes);
-                audio.position(bytes);
+                audio.truncate(bytes[0]);
+                audio.position(bytes[0]);
                 index.truncate(chunks * 4);
                 index.position(chunks * 4);
                 spool.chunks = chunks;
-                spool.bytes = bytes;
+                spool.bytes = bytes[0];
             }
             return spool;
         } catch (IOException | RuntimeException e) {
@@ -126,6 +143,7 @@ public final class SessionSpool implements Closeable {
                     // the first failure is what the caller reports
                 }
             }
+            HELD.remove(key);
             throw e;
         }
     }
@@ -136,39 +154,16 @@ public final class SessionSpool implements Closeable {
             throw new IOException("spool of " + dir.getFileName() + " is closed");
         }
         ByteBuffer line = ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8));
-        while (line.hasRemaining()) {
-            events.write(line);
+        long end = events.size();
+        try {
+            while (line.hasRemaining()) {
+                events.write(line);
+            }
+        } catch (IOException e) {
+            truncateQuietly(events, end); // no half line for the next event to be glued to
+            throw e;
         }
         unforcedEvents = true;
-    }
-
-    /**
-     * The events of {@code events.jsonl}: the last {@code keep} lines, and in {@code total[0]} the number of lines
-     * in all; a last line cut short by a crash is left out. Memory is {@code keep} lines.
-     */
-    public static java.util.List<String> readEvents(Path dir, int keep, long[] total) throws IOException {
-        java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
-        total[0] = 0;
-        Path file = dir.resolve(EVENTS_FILE);
-        if (!Files.isRegularFile(file)) {
-            return java.util.List.of();
-        }
-        boolean cutShort = wholeLines(file) < Files.size(file);
-        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line = in.readLine();
-            while (line != null) {
-                String next = in.readLine();
-                if (!line.isEmpty() && (next != null || !cutShort)) {
-                    total[0]++;
-                    tail.addLast(line);
-                    if (tail.size() > keep) {
-                        tail.removeFirst();
-                    }
-                }
-                line = next;
-            }
-        }
-        return java.util.List.copyOf(tail);
     }
 
     /** The length of {@code file} up to and including its last newline: the lines written whole. */
@@ -283,6 +278,7 @@ public final class SessionSpool implements Closeable {
             if (lock.isValid()) {
                 lock.release();
             }
+            HELD.remove(dir.toAbsolutePath().normalize());
         }
     }
 

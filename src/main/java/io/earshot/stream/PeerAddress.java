@@ -9,12 +9,12 @@ import java.lang.reflect.Method;
  * expose it, so it is read from the container's session where the container offers it (Tyrus, as in Payara
  * and GlassFish), else "unknown" (all such clients share one limit).
  */
-final class PeerAddress {
+public final class PeerAddress {
 
     private PeerAddress() {
     }
 
-    static String of(Session ws) {
+    public static String of(Session ws) {
         Object fromProps = ws.getUserProperties().get("jakarta.websocket.endpoint.remoteAddress");
         if (fromProps != null) {
             return String.valueOf(fromProps);

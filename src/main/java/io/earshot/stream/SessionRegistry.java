@@ -321,21 +321,34 @@ public class SessionRegistry {
         io.earshot.telemetry.Telemetry.sink().resumed();
     }
 
-    /** Sessions being brought back from disk right now: one restore per session at a time. */
-    private final Set<String> restoring = ConcurrentHashMap.newKeySet();
+    /** One restore per session at a time: later resumers wait for it and find the session in memory. */
+    private final Map<String, Object> restoreLocks = new ConcurrentHashMap<>();
 
     /**
      * A session this server does not hold in memory but whose spool is here (the server restarted, or another
      * server sharing the spool directory had it), brought back for the client resuming it: only with the
      * session's token, by the identity that started it, within its grace period counted from when its
-     * connection (or its server) went away. Otherwise null, and the client gets {@code resume_rejected}.
+     * connection (at the latest, its server) went away. Otherwise null, and the client gets {@code resume_rejected}.
      */
     private StreamSession restore(Connection c, String id, String token) {
         java.nio.file.Path dir = spool.existing(id);
-        if (dir == null || token == null || stopping || !restoring.add(id)) {
+        if (dir == null || token == null || stopping) {
             return null;
         }
+        Object lock = restoreLocks.computeIfAbsent(id, k -> new Object());
+        try {
+            synchronized (lock) {
+                StreamSession held = sessions.get(id);
+                return held != null ? held : restoreFrom(c, dir, id, token);
+            }
+        } finally {
+            restoreLocks.remove(id, lock);
+        }
+    }
+
+    private StreamSession restoreFrom(Connection c, java.nio.file.Path dir, String id, String token) {
         SessionSpool reopened = null;
+        StreamSession s = null;
         try {
             java.nio.file.Path metaFile = dir.resolve(SessionSpool.METADATA_FILE);
             if (!java.nio.file.Files.isRegularFile(metaFile)) {
@@ -350,60 +363,90 @@ public class SessionRegistry {
                 return null;
             }
             SessionSettings settings = SessionSettings.stored(m, config);
-            long lastAlive = Math.max(java.nio.file.Files.getLastModifiedTime(metaFile).toMillis(),
-                    java.nio.file.Files.getLastModifiedTime(dir.resolve(SessionSpool.AUDIO_FILE)).toMillis());
-            long awayMs = Math.max(0, System.currentTimeMillis() - lastAlive);
-            boolean ended = "ended".equals(m.path("state").asText());
-            if (settings == null || awayMs > settings.resumeGraceMs()) {
-                SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason",
-                        settings == null ? "unreadable settings" : "grace period over while away");
+            if (settings == null) {
+                SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason", "unreadable settings");
                 return null;
             }
             reopened = SessionSpool.reopen(dir);
             long stored = reopened.chunks();
-            // The event journal: the newest events for replay; the last chunk a transcript covered.
+            // The event journal: the newest events for replay, the last chunk a transcript covered, the end.
             java.util.ArrayDeque<ServerMessage.SessionEvent> newest = new java.util.ArrayDeque<>();
-            long[] last = {m.path("last_event_seq").asLong(0), 0};
+            long lastEventSeq = m.path("last_event_seq").asLong(0);
+            long transcribedSeq = 0;
+            ServerMessage.Ended end = null;
+            int unreadable = 0;
             try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(
                     dir.resolve(SessionSpool.EVENTS_FILE))) {
                 String line;
                 while ((line = in.readLine()) != null) {
-                    if (line.isBlank()) {
+                    ServerMessage.SessionEvent e;
+                    try {
+                        e = (ServerMessage.SessionEvent) io.earshot.protocol.Json.mapper().readValue(line,
+                                ServerMessage.class);
+                    } catch (IOException | ClassCastException bad) {
+                        unreadable++;
                         continue;
                     }
-                    ServerMessage.SessionEvent e = (ServerMessage.SessionEvent) io.earshot.protocol.Json.mapper()
-                            .readValue(line, ServerMessage.class);
                     newest.addLast(e);
                     if (newest.size() > config.eventBuffer) {
                         newest.removeFirst();
                     }
-                    last[0] = Math.max(last[0], e.eventSeq());
+                    lastEventSeq = Math.max(lastEventSeq, e.eventSeq());
                     if (e instanceof ServerMessage.Transcript t) {
-                        last[1] = Math.max(last[1], Math.min(t.lastSeq(), stored));
+                        transcribedSeq = Math.max(transcribedSeq, Math.min(t.lastSeq(), stored));
+                    } else if (e instanceof ServerMessage.Ended ended) {
+                        end = ended;
                     }
                 }
             }
+            // Ended: so says its file, or its journal (a kill can come between the two), or it was handed off.
+            io.earshot.jobs.JobRecord job = jobs.jobOfSession(id);
+            boolean ended = "ended".equals(m.path("state").asText()) || end != null || job != null;
+            String jobId = job != null ? job.id() : end != null ? end.jobId()
+                    : m.hasNonNull("job_id") ? m.path("job_id").asText() : null;
+            String endReason = end != null ? end.reason() : m.hasNonNull("end_reason") ? m.path("end_reason").asText()
+                    : job != null ? "handed_off" : null;
+            java.time.Instant lastAlive = java.time.Instant.ofEpochMilli(Math.max(
+                    java.nio.file.Files.getLastModifiedTime(metaFile).toMillis(),
+                    java.nio.file.Files.getLastModifiedTime(dir.resolve(SessionSpool.AUDIO_FILE)).toMillis()));
+            java.time.Instant detachedAt = m.hasNonNull("detached_at")
+                    ? java.time.Instant.parse(m.path("detached_at").asText()) : lastAlive;
+            java.time.Instant endedAt = m.hasNonNull("ended_at") ? java.time.Instant.parse(m.path("ended_at").asText())
+                    : lastAlive;
+            long awayMs = Math.max(0, System.currentTimeMillis() - (ended ? endedAt : detachedAt).toEpochMilli());
+            if (awayMs > settings.resumeGraceMs()) {
+                SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason",
+                        "grace period over while away", "away_ms", awayMs);
+                reopened.close();
+                return null;
+            }
             StreamSession.Restored restored = new StreamSession.Restored(java.time.Instant.parse(
-                    m.path("created_at").asText()), m.path("attempts").asInt(1), ended,
-                    m.hasNonNull("end_reason") ? m.path("end_reason").asText() : null,
-                    m.hasNonNull("job_id") ? m.path("job_id").asText() : null, m.path("bad_audio_chunks").asLong(0),
-                    stored, java.util.List.copyOf(newest), last[0], last[1], awayMs);
-            StreamSession s = new StreamSession(id, token, m.path("client").asText(c.identity()), owner, settings,
-                    config, reopened, engine, jobs, restored);
+                    m.path("created_at").asText()), m.path("attempts").asInt(1), ended, endReason, jobId,
+                    m.path("bad_audio_chunks").asLong(0), stored, java.util.List.copyOf(newest), lastEventSeq,
+                    transcribedSeq, detachedAt, endedAt);
+            s = new StreamSession(id, token, m.path("client").asText(c.identity()), owner, settings, config, reopened,
+                    engine, jobs, restored);
+            reopened = null; // the session has it now
             s.audioRate(audioRate);
-            s.catchUp(dir, last[1]);
+            s.catchUp(dir, transcribedSeq);
             if (ended) {
                 s.closeSpool();
             }
-            if (sessions.putIfAbsent(id, s) != null) {
-                s.closeSpool();
-                return sessions.get(id);
+            synchronized (admission) {
+                if (stopping) {
+                    s.discard();
+                    return null;
+                }
+                sessions.put(id, s);
             }
-            SessionLog.info("session.restored", c, s, "last_seq", stored, "last_event_seq", last[0],
-                    "transcribe_from_seq", last[1] + 1, "away_ms", awayMs, "state", ended ? "ended" : "active");
+            SessionLog.info("session.restored", c, s, "last_seq", stored, "last_event_seq", lastEventSeq,
+                    "transcribe_from_seq", transcribedSeq + 1, "away_ms", awayMs, "state", ended ? "ended" : "active",
+                    "unreadable_events", unreadable);
             return s;
         } catch (IOException | RuntimeException e) {
-            if (reopened != null) {
+            if (s != null) {
+                s.discard();
+            } else if (reopened != null) {
                 try {
                     reopened.close();
                 } catch (IOException ignored) {
@@ -413,8 +456,6 @@ public class SessionRegistry {
             SessionLog.warn("session.restore_failed", c, null, "session_id", id, "error",
                     e.getClass().getSimpleName() + ": " + e.getMessage());
             return null;
-        } finally {
-            restoring.remove(id);
         }
     }
 

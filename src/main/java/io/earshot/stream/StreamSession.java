@@ -65,7 +65,10 @@ final class StreamSession {
     private int attempt;
     private long lastAudioNanos;
     private long detachedNanos;
+    /** When the connection went away (wall clock), while none is attached: the grace period counts from it. */
+    private Instant detachedAt;
     private long endedNanos;
+    private Instant endedAt;
     private long lastForceNanos;
     /** The attached client asked to hold events. */
     private boolean paused;
@@ -116,11 +119,12 @@ final class StreamSession {
      * @param events          the newest events, oldest first, for replay
      * @param transcribedSeq  the last chunk a transcript (or skipped transcript) event covered: live transcription
      *                        goes on with the chunk after it
-     * @param detachedAgoMs   how long ago its connection went away (or the server did)
+     * @param detachedAt      when its connection went away (at the latest, when its server did)
+     * @param endedAt         when it ended, for an ended session (its replay window counts from then)
      */
     record Restored(Instant createdAt, int attempt, boolean ended, String endReason, String jobId,
             long badAudioChunks, long storedChunks, List<SessionEvent> events, long lastEventSeq, long transcribedSeq,
-            long detachedAgoMs) {
+            Instant detachedAt, Instant endedAt) {
     }
 
     StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings, EarshotConfig config,
@@ -137,7 +141,9 @@ final class StreamSession {
                         - restored.createdAt().toEpochMilli()));
         this.lastAudioNanos = now;
         this.lastForceNanos = now;
-        this.detachedNanos = restored == null ? now : now - TimeUnit.MILLISECONDS.toNanos(restored.detachedAgoMs());
+        this.detachedNanos = restored == null ? now : now - TimeUnit.MILLISECONDS.toNanos(Math.max(0,
+                Instant.now().toEpochMilli() - restored.detachedAt().toEpochMilli()));
+        this.detachedAt = restored == null ? null : restored.detachedAt();
         this.jobs = jobs;
         this.resumeToken = resumeToken;
         this.id = id;
@@ -159,7 +165,9 @@ final class StreamSession {
                 ending = true;
                 ended = true;
                 endReason = restored.endReason();
-                endedNanos = now;
+                endedAt = restored.endedAt();
+                endedNanos = now - TimeUnit.MILLISECONDS.toNanos(Math.max(0, Instant.now().toEpochMilli()
+                        - endedAt.toEpochMilli()));
             }
         }
         this.transcriber = settings.transcribe() && !ended && !handedOff ? engine.open(new TranscriptListener())
@@ -239,6 +247,7 @@ final class StreamSession {
         }
         attempt++;
         attached = connection;
+        detachedAt = null;
         lastAudioNanos = System.nanoTime();
         paused = false;
         slowDown = false;
@@ -266,6 +275,7 @@ final class StreamSession {
         }
         attached = null;
         detachedNanos = System.nanoTime();
+        detachedAt = Instant.now();
         writeMetadataQuietly();
         SessionLog.info("session.detached", connection, this, "reason", why, "last_acked_seq", tracker.acked(),
                 "resumable_for_ms", ended ? 0 : settings.resumeGraceMs());
@@ -558,8 +568,17 @@ final class StreamSession {
         transcriber.close();
         if (!ended) {
             forceAndAck();
+            if (attached != null) {
+                detachedAt = Instant.now(); // its connection goes with the server
+            }
             writeMetadataQuietly();
         }
+        closeSpool();
+    }
+
+    /** A session that could not be restored: its transcriber and files are let go, nothing is written. */
+    synchronized void discard() {
+        transcriber.close();
         closeSpool();
     }
 
@@ -599,6 +618,7 @@ final class StreamSession {
         }
         ended = true;
         endedNanos = System.nanoTime();
+        endedAt = Instant.now();
         if (!transcribed) {
             transcriber.close();
             if (jobId == null && settings.transcribe()) {
@@ -855,7 +875,8 @@ final class StreamSession {
         m.put("last_event_seq", events.lastSeq());
         m.put("bad_audio_chunks", badAudioChunks);
         m.put("job_id", jobId);
-        m.put("detached_at", attached == null ? Instant.now().toString() : null);
+        m.put("detached_at", detachedAt == null ? null : detachedAt.toString());
+        m.put("ended_at", endedAt == null ? null : endedAt.toString());
         spool.writeMetadata(m);
     }
 

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * Refused credentials get 401 (REST) or {@code unauthorized} and close 1008 (WebSocket); sessions and jobs are
  * seen only by the identity that made them; no credential ever reaches the server's log.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class AuthIT {
 
     private static final String ALICE = "alice-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
@@ -236,13 +237,24 @@ class AuthIT {
         String jobsToken = mint(ALICE, "{\"scopes\":[\"jobs\"]}");
         assertEquals(200, get(jobPath + "?access_token=" + jobsToken, Map.of()).statusCode());
         JobEvents bobFollows = new JobEvents(job.path("id").asText(), bearer(BOB));
-        assertEquals(4404, bobFollows.closed.get(30, TimeUnit.SECONDS));
+        assertEquals(4404, bobFollows.closedWithin(30));
         JobEvents aliceFollows = new JobEvents(job.path("id").asText(), bearer(ALICE));
-        assertEquals(1000, aliceFollows.closed.get(120, TimeUnit.SECONDS), "closed after the final record");
+        assertEquals(1000, aliceFollows.closedWithin(120), "closed after the final record");
         List<JsonNode> records = aliceFollows.messages.stream()
                 .filter(r -> r.path("type").asText().equals("job")).map(r -> r.path("job")).toList();
         assertEquals("complete", records.get(records.size() - 1).path("stage").asText(), records::toString);
         assertEquals(200, get(jobPath + "/transcript?format=text", bearer(ALICE)).statusCode());
+        // a browser's way: the token in a subprotocol entry beside earshot.jobs.v1
+        JobEvents browser = new JobEvents(job.path("id").asText(), Map.of(), List.of("earshot.jobs.v1",
+                "earshot.token." + jobsToken));
+        assertEquals(1000, browser.closedWithin(60));
+        assertEquals("complete", browser.messages.get(browser.messages.size() - 1).path("job").path("stage").asText());
+        // the scope follows the resource, whatever the path's text says (matrix parameters)
+        assertEquals(403, get("/v1/jobs;x=1/" + job.path("id").asText(), bearer(streamOnly)).statusCode());
+        HttpResponse<String> sneaky = server.send(HttpRequest.newBuilder(server.uri("/v1/jobs;a=b"))
+                .header("Authorization", "Bearer " + streamOnly).header("Content-Type", "audio/wav")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(wav)));
+        assertEquals(403, sneaky.statusCode(), sneaky::body);
 
         // A resumable upload of alice's: bob does not find it
         HttpResponse<String> upload = server.send(HttpRequest.newBuilder(server.uri("/v1/uploads"))
@@ -309,6 +321,28 @@ class AuthIT {
         }
     }
 
+    /** Refused credentials on REST count per address: beyond the budget, 429 (guessing is bounded). Runs last. */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void guessingKeysIsBounded() throws Exception {
+        int limitedAt = -1;
+        for (int i = 1; i <= CONNECTIONS_PER_MINUTE + 30 && limitedAt < 0; i++) {
+            HttpResponse<String> r = get("/v1/jobs/j_AAAAAAAAAAAAAAAAAAAAAA", bearer("guess-" + i));
+            if (r.statusCode() == 429) {
+                assertEquals("rate_limited", PayaraProcess.errorJson(r).path("code").asText());
+                assertTrue(r.headers().firstValue("Retry-After").isPresent());
+                limitedAt = i;
+            } else {
+                assertEquals(401, r.statusCode(), r::body);
+            }
+        }
+        int at = limitedAt;
+        // the other tests refused a few credentials from this address before
+        assertTrue(at >= CONNECTIONS_PER_MINUTE - 10 && at <= CONNECTIONS_PER_MINUTE + 20,
+                () -> "refused credentials limited at " + at);
+        assertEquals(200, get("/v1/status", Map.of()).statusCode(), "the status stays open");
+    }
+
     /** The connection budget is per identity: carol spending hers leaves alice's alone. */
     @Test
     void connectionAttemptsAreLimitedPerIdentity() throws Exception {
@@ -316,8 +350,12 @@ class AuthIT {
         long began = System.nanoTime();
         for (int i = 1; i <= CONNECTIONS_PER_MINUTE + 30 && refusedAt < 0; i++) {
             try (StreamClient c = StreamClient.connect(server.streamUri(), List.of("earshot.v1"), bearer(CAROL))) {
-                c.sendJson(Map.of("type", "start", "codecs", List.of("pcm_s16le"), "sample_rate", 16000,
-                        "channels", 1, "transcribe", false));
+                try {
+                    c.sendJson(Map.of("type", "start", "codecs", List.of("pcm_s16le"), "sample_rate", 16000,
+                            "channels", 1, "transcribe", false));
+                } catch (RuntimeException | AssertionError closedAlready) {
+                    // refused: the server closes right after its error, which is already on its way
+                }
                 JsonNode answer = c.next();
                 if (answer.path("code").asText().equals("rate_limited")) {
                     assertTrue(answer.path("retry_after_ms").asLong() > 0, answer::toString);
@@ -347,10 +385,26 @@ class AuthIT {
         private final StringBuilder partial = new StringBuilder();
 
         JobEvents(String id, Map<String, String> headers) throws Exception {
+            this(id, headers, List.of());
+        }
+
+        JobEvents(String id, Map<String, String> headers, List<String> subprotocols) throws Exception {
             WebSocket.Builder b = PayaraProcess.HTTP.newWebSocketBuilder();
             headers.forEach(b::header);
+            if (!subprotocols.isEmpty()) {
+                b.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+            }
             b.buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/v1/jobs/" + id + "/events"), this)
                     .get(10, TimeUnit.SECONDS);
+        }
+
+        /** The close code, once closed; a subscription still open after {@code seconds} fails with what it got. */
+        int closedWithin(long seconds) throws Exception {
+            try {
+                return closed.get(seconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("job events still open after " + seconds + " s; received " + messages, e);
+            }
         }
 
         @Override

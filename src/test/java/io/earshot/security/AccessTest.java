@@ -44,7 +44,9 @@ class AccessTest {
     @Test
     void tokensInTheHeaderTheQueryOrASubprotocolWithTheirScopes() {
         Authenticator.Identity recorder = allowed(keys.check("Bearer key-one", null, List.of(), null));
-        String streamOnly = keys.mint(recorder, Set.of("stream"), 300);
+        Access.Minted minted = keys.mint(recorder, Set.of("stream"), 300);
+        String streamOnly = minted.token();
+        assertEquals(now.get() / 1000 + 300, minted.expiresAt().getEpochSecond());
         assertEquals("recorder", allowed(keys.check("Bearer " + streamOnly, null, List.of(), "stream")).name());
         assertEquals("recorder", allowed(keys.check(null, streamOnly, List.of(), "stream")).name());
         assertEquals("recorder", allowed(keys.check(null, null,
@@ -61,7 +63,7 @@ class AccessTest {
         Access other = new Access(EarshotConfig.from(Map.of("earshot.auth.keys", "recorder="
                 + Authenticator.hash("key-one"), "earshot.auth.token-secret", "0123456789abcdef0123456789abcdef")),
                 now::get);
-        String t = keys.mint(allowed(keys.check("Bearer key-one", null, List.of(), null)), Set.of("jobs"), 60);
+        String t = keys.mint(allowed(keys.check("Bearer key-one", null, List.of(), null)), Set.of("jobs"), 60).token();
         assertEquals("recorder", allowed(other.check("Bearer " + t, null, List.of(), "jobs")).name());
         Access random = new Access(EarshotConfig.from(Map.of("earshot.auth.keys", "recorder="
                 + Authenticator.hash("key-one"))), now::get);

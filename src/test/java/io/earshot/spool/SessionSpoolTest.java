@@ -65,9 +65,6 @@ class SessionSpoolTest {
         Files.write(dir.resolve(SessionSpool.AUDIO_FILE), new byte[] {9}, java.nio.file.StandardOpenOption.APPEND);
         Files.write(dir.resolve(SessionSpool.INDEX_FILE), new byte[] {0, 0, 0, 4}, java.nio.file.StandardOpenOption.APPEND);
         Files.writeString(dir.resolve(SessionSpool.EVENTS_FILE), "{\"type\":\"ma", java.nio.file.StandardOpenOption.APPEND);
-        long[] total = new long[1];
-        assertEquals(List.of("{\"type\":\"mark\",\"event_seq\":1}"), SessionSpool.readEvents(dir, 10, total));
-        assertEquals(1, total[0], "the line cut short is not an event");
         try (SessionSpool spool = SessionSpool.reopen(dir)) {
             assertEquals(2, spool.chunks());
             assertEquals(8, spool.bytes());
@@ -78,8 +75,6 @@ class SessionSpoolTest {
         }
         assertEquals(List.of("{\"type\":\"mark\",\"event_seq\":1}", "{\"type\":\"mark\",\"event_seq\":2}"),
                 Files.readAllLines(dir.resolve(SessionSpool.EVENTS_FILE)));
-        assertEquals(List.of("{\"type\":\"mark\",\"event_seq\":2}"), SessionSpool.readEvents(dir, 1, total));
-        assertEquals(2, total[0]);
     }
 
     @Test
