@@ -147,7 +147,8 @@ public class JobWatchers {
         if (latest != null) {
             s.offer(latest);
             if (latest.stage().isFinal() && latest.eventId() <= after) {
-                s.finishedAlready();
+                // not from inside @OnOpen (see refuse): a moment later, once the handshake is answered
+                scheduler.schedule(s::finishedAlready, 100, TimeUnit.MILLISECONDS);
             }
         }
     }
@@ -196,17 +197,21 @@ public class JobWatchers {
         }
     }
 
+    /**
+     * Sends an error and closes. Called from {@code @OnOpen}: the close waits for the send to complete, which is
+     * after the container has written the handshake's answer. Closing at once, before that, breaks the
+     * container's handling of the connection (Payara Micro then fails later requests with 500).
+     */
     static void refuse(Session ws, int closeCode, String code, String message) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "error");
         m.put("code", code);
         m.put("message", message);
         try {
-            ws.getBasicRemote().sendText(Json.write(m));
-        } catch (IOException | RuntimeException e) {
-            // the peer is gone already
+            ws.getAsyncRemote().sendText(Json.write(m), result -> close(ws, closeCode, code));
+        } catch (RuntimeException e) {
+            close(ws, closeCode, code); // the peer is gone already
         }
-        close(ws, closeCode, code);
     }
 
     static void close(Session ws, int code, String reason) {
