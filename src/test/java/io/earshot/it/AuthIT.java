@@ -346,6 +346,10 @@ class AuthIT {
     /** The connection budget is per identity: carol spending hers leaves alice's alone. */
     @Test
     void connectionAttemptsAreLimitedPerIdentity() throws Exception {
+        // One connection stays open throughout: the WebSocket client library shuts its container down when its
+        // last session closes, and a connection opened just then can lose its callbacks.
+        StreamClient keeper = StreamClient.connect(server.streamUri(), List.of("earshot.v1"), bearer(BOB));
+        keeper.start();
         int refusedAt = -1;
         long began = System.nanoTime();
         for (int i = 1; i <= CONNECTIONS_PER_MINUTE + 30 && refusedAt < 0; i++) {
@@ -376,6 +380,7 @@ class AuthIT {
         try (StreamClient alice = StreamClient.connect(server.streamUri(), List.of("earshot.v1"), bearer(ALICE))) {
             alice.start();
         }
+        keeper.close();
     }
 
     /** A job events subscription over the JDK's WebSocket client, with handshake headers. */
