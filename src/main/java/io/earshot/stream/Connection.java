@@ -56,7 +56,14 @@ final class Connection {
 
     /** Whether this connection is closing: what it sends from now on is not acted on. */
     boolean closing() {
-        return closeRequestedNanos != 0;
+        return closeRequestedNanos != 0 || refusing;
+    }
+
+    /** Set when the connection is refused at open: its error and close follow ({@link SessionRegistry#failAtOpen}). */
+    private volatile boolean refusing;
+
+    void refusing() {
+        refusing = true;
     }
 
     Outbound outbound() {

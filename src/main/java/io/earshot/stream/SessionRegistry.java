@@ -180,25 +180,25 @@ public class SessionRegistry {
         Connection c = new Connection(this, identity, owner, transport, config.heartbeatIntervalMs,
                 config.outboundQueue);
         if (stopping) {
-            c.fail(shuttingDown());
+            failAtOpen(c, shuttingDown());
             return c;
         }
         long wait = connectionRate.tryTake(identity, 1);
         if (wait > 0) {
-            c.fail(ServerMessage.Error.of(ErrorCode.RATE_LIMITED, "Too many connection attempts from this client; "
+            failAtOpen(c, ServerMessage.Error.of(ErrorCode.RATE_LIMITED, "Too many connection attempts from this client; "
                     + "try again after retry_after_ms.", "earshot.limits.connections-per-minute="
                     + config.connectionsPerMinute + " per client").withRetryAfterMs(wait));
             return c;
         }
         if (denied != null || owner == null) {
-            c.fail(ServerMessage.Error.of(denied != null && !denied.unauthorized() ? ErrorCode.FORBIDDEN
+            failAtOpen(c, ServerMessage.Error.of(denied != null && !denied.unauthorized() ? ErrorCode.FORBIDDEN
                     : ErrorCode.UNAUTHORIZED, denied != null ? denied.message() : "Authentication is required.",
                     "see docs/api/streaming.md, \"Authentication\""));
             return c;
         }
         synchronized (admission) {
             if (connections.size() >= config.maxConnections) {
-                c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
+                failAtOpen(c, ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
                         "The server has too many open connections; try again shortly.",
                         "max_connections=" + config.maxConnections).withRetryAfterMs(config.retryAfterMs));
                 return c;
@@ -207,6 +207,21 @@ public class SessionRegistry {
         }
         SessionLog.fine("connection.opened", c, null);
         return c;
+    }
+
+    /**
+     * Refuses a connection that has just opened: from now on nothing it sends is acted on, and the error and the
+     * close follow a moment later. Not from inside the endpoint's {@code @OnOpen}: a close there, before the
+     * container has written the handshake's answer, breaks Payara's handling of the connection (it then answers
+     * later requests with 500).
+     */
+    void failAtOpen(Connection c, ServerMessage.Error error) {
+        c.refusing();
+        try {
+            scheduler.schedule(() -> c.fail(error), 50, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            c.fail(error); // the scheduler is gone: the server is stopping
+        }
     }
 
     void closed(Connection c, String why) {

@@ -56,7 +56,7 @@ public class StreamEndpoint {
                 new WebSocketTransport(ws));
         connection = c;
         if (!c.closing() && !StreamSession.PROTOCOL.equals(ws.getNegotiatedSubprotocol())) {
-            c.fail(ServerMessage.Error.of(ErrorCode.PROTOCOL_VERSION_REQUIRED,
+            registry.failAtOpen(c, ServerMessage.Error.of(ErrorCode.PROTOCOL_VERSION_REQUIRED,
                     "Connect with the WebSocket subprotocol \"" + StreamSession.PROTOCOL + "\".",
                     "no supported subprotocol was offered").withSupported(java.util.List.of(StreamSession.PROTOCOL)));
         }
