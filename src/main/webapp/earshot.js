@@ -312,6 +312,7 @@ export class EarshotSession extends EventTarget {
     this._setState(State.CONNECTED);
     // Everything not acknowledged goes again, in order from last_acked_seq + 1: the server drops what it has.
     this.sentSeq = 0;
+    this._endSent = false;
     this._acked(m.last_acked_seq || 0);
     this._pump();
     clearInterval(this._pinger);
@@ -325,9 +326,6 @@ export class EarshotSession extends EventTarget {
     this._emit("started", { ...m, resumed });
     for (const w of this._startWaiters.splice(0)) {
       w.resolve(m);
-    }
-    if (this.ending && !this.ended) {
-      ws.send(JSON.stringify({ type: "end" }));
     }
   }
 
@@ -421,15 +419,18 @@ export class EarshotSession extends EventTarget {
       ws.send(audioFrame(group[0].seq, group.map((c) => c.bytes)));
       this.sentSeq = group[group.length - 1].seq;
     }
+    // `end` goes out once every chunk has: the server ends with everything it was sent.
+    if (this.ending && !this.ended && !this._endSent && this.sentSeq >= this.nextSeq - 1) {
+      this._endSent = true;
+      ws.send(JSON.stringify({ type: "end" }));
+    }
   }
 
   /** Ends the session once everything sent is stored; resolves with `ended`. */
   end() {
     const p = new Promise((resolve, reject) => this._endWaiters.push({ resolve, reject }));
     this.ending = true;
-    if (this._ws && this._ws.readyState === 1 && this.state === State.CONNECTED) {
-      this._ws.send(JSON.stringify({ type: "end" }));
-    }
+    this._pump(); // sends end once every chunk is out
     return p;
   }
 

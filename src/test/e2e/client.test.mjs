@@ -167,3 +167,27 @@ test("client-side limits refuse audio with clear errors; refused credentials are
   assert.deepEqual(errors, ["unauthorized"]);
   assert.equal(FakeSocket.all.length, 1, "no retry with refused credentials");
 });
+
+test("end goes out only after every chunk, even those waiting for the credit window", async () => {
+  FakeSocket.all = [];
+  FakeSocket.refuse = false;
+  const s = new EarshotSession({ url: "ws://127.0.0.1:8080", WebSocket: FakeSocket, fetch: () => null });
+  const ready = s.start();
+  await tick();
+  const ws = FakeSocket.all[0];
+  ws.reply(started({ window: 2 }));
+  await ready;
+  for (let i = 1; i <= 5; i++) {
+    s.send(Uint8Array.of(i, 0));
+  }
+  const ending = s.end();
+  assert.deepEqual(ws.seqs(), [1, 2], "the window holds the rest back");
+  assert.ok(!ws.sent.some((m) => m.type === "end"), "no end while chunks wait");
+  ws.reply({ type: "ack", seq: 2 });
+  ws.reply({ type: "ack", seq: 4 });
+  assert.deepEqual(ws.seqs(), [1, 2, 3, 4, 5]);
+  assert.equal(ws.sent.at(-1).type, "end", "end after the last chunk");
+  ws.reply({ type: "ack", seq: 5 });
+  ws.reply({ type: "ended", event_seq: 1, last_seq: 5, transcription: "complete" });
+  assert.equal((await ending).last_seq, 5);
+});
