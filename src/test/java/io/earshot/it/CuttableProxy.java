@@ -22,6 +22,8 @@ final class CuttableProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int targetPort;
     private final List<Link> links = new CopyOnWriteArrayList<>();
+    /** While set, WebSocket handshakes are reset (a network that lets HTTP through but not WebSockets). */
+    volatile boolean refuseWebSockets;
 
     private final class Link {
         final Socket client;
@@ -36,9 +38,20 @@ final class CuttableProxy implements AutoCloseable {
 
         void pump(InputStream in, OutputStream out, boolean fromServer) {
             byte[] buf = new byte[16384];
+            boolean first = !fromServer;
             try {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (first) {
+                        first = false;
+                        String head = new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                                .toLowerCase(java.util.Locale.ROOT);
+                        if (refuseWebSockets && head.contains("upgrade: websocket")) {
+                            reset(client);
+                            reset(server);
+                            return;
+                        }
+                    }
                     if (frozen) {
                         if (fromServer) {
                             synchronized (capturedFromServer) {

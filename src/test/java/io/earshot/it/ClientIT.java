@@ -1,0 +1,146 @@
+package io.earshot.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.earshot.client.EarshotClient;
+import io.earshot.engine.LibriVox;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Java client ({@link EarshotClient}) against the real server: through a proxy that cuts its connections it
+ * resumes, and every chunk and every transcript arrives once; with WebSockets refused for good it hands the
+ * session off to a job that completes; the command line streams a WAV file and prints its transcript.
+ */
+@ExtendWith(ArquillianExtension.class)
+class ClientIT extends EarshotDeployment {
+
+    private static final List<Long> QUICK = List.of(0L, 200L, 400L, 800L, 1_600L);
+
+    private String server(int port) {
+        String path = base.getPath().replaceAll("/$", "");
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    private static final class Recorded implements EarshotClient.Listener {
+        final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
+        final List<String> states = Collections.synchronizedList(new ArrayList<>());
+        final List<JsonNode> jobs = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void state(EarshotClient.State state, int attempt, long delayMs) {
+            states.add(state.name());
+        }
+
+        @Override
+        public void event(JsonNode event) {
+            events.add(event);
+        }
+
+        @Override
+        public void job(JsonNode job, String mode) {
+            jobs.add(job);
+        }
+    }
+
+    @Test
+    void throughCutConnectionsEveryChunkAndTranscriptArrivesOnce() throws Exception {
+        List<byte[]> chunks = JobsIT.chunks(LibriVox.clips().subList(0, 3));
+        Recorded seen = new Recorded();
+        try (CuttableProxy proxy = new CuttableProxy(serverPort());
+                EarshotClient client = EarshotClient.builder(server(proxy.port())).reconnectDelaysMs(QUICK)
+                        .listener(seen).build()) {
+            JsonNode started = client.start(Duration.ofSeconds(30));
+            AtomicInteger cuts = new AtomicInteger();
+            for (int i = 0; i < chunks.size(); i++) {
+                client.send(chunks.get(i));
+                if (i % 150 == 149) {
+                    cuts.addAndGet(proxy.cutAll());
+                }
+                Thread.sleep(2); // about 10 times real time
+            }
+            JsonNode ended = client.end(Duration.ofMinutes(2));
+            assertEquals(chunks.size(), ended.path("last_seq").asLong(), ended::toString);
+            assertEquals("complete", ended.path("transcription").asText(), ended::toString);
+            List<Long> seqs = seen.events.stream().map(e -> e.path("event_seq").asLong()).toList();
+            for (int i = 0; i < seqs.size(); i++) {
+                assertEquals(i + 1, seqs.get(i), () -> "events 1..n, each once: " + seqs);
+            }
+            assertTrue(seen.states.stream().filter("RECONNECTING"::equals).count() >= 3, seen.states::toString);
+            HttpResponse<byte[]> audio = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http("v1/sessions/"
+                    + started.path("session_id").asText() + "/audio")).header("Earshot-Session-Token",
+                            started.path("resume_token").asText()).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            ByteArrayOutputStream sent = new ByteArrayOutputStream();
+            chunks.forEach(sent::writeBytes);
+            assertArrayEquals(sent.toByteArray(), Arrays.copyOfRange(audio.body(), 44, audio.body().length));
+            System.out.printf("java client: %d cuts, %d events, %d transcripts, %d chunks stored as sent%n", cuts.get(),
+                    seqs.size(), seen.events.stream().filter(e -> e.path("type").asText().equals("transcript")).count(),
+                    chunks.size());
+        }
+    }
+
+    @Test
+    void withWebSocketsGoneForGoodTheSessionBecomesAJob() throws Exception {
+        List<byte[]> chunks = JobsIT.chunks(LibriVox.clips().subList(0, 2));
+        Recorded seen = new Recorded();
+        // A refused handshake fails at once instead of after Tyrus's default handshake timeout (30 s).
+        org.glassfish.tyrus.client.ClientManager tyrus = org.glassfish.tyrus.client.ClientManager.createClient();
+        tyrus.getProperties().put(org.glassfish.tyrus.client.ClientProperties.HANDSHAKE_TIMEOUT, 3_000);
+        try (CuttableProxy proxy = new CuttableProxy(serverPort());
+                EarshotClient client = EarshotClient.builder(server(proxy.port())).reconnectDelaysMs(QUICK)
+                        .listener(seen).container(tyrus).build()) {
+            client.start(Duration.ofSeconds(30));
+            int half = chunks.size() / 2;
+            for (int i = 0; i < half; i++) {
+                client.send(chunks.get(i));
+            }
+            Thread.sleep(300);
+            proxy.refuseWebSockets = true;
+            proxy.cutAll();
+            for (int i = half; i < chunks.size(); i++) {
+                client.send(chunks.get(i)); // kept for the tail
+            }
+            JsonNode job = client.end(Duration.ofMinutes(3));
+            assertEquals("complete", job.path("stage").asText(), job::toString);
+            assertEquals("session", job.path("source").asText());
+            assertTrue(seen.states.contains("POLLING"), seen.states::toString);
+            assertEquals(chunks.size(), job.path("next_seq").asLong() - 1, job::toString);
+            System.out.printf("java client fallback: %s; job %s took %d chunks from the session and %d as tail%n",
+                    seen.states, job.path("id").asText(), job.path("session_chunks").asLong(),
+                    job.path("upload").path("offset").asLong());
+        }
+    }
+
+    @Test
+    void theCommandLineStreamsAFileAndPrintsItsTranscript() throws Exception {
+        Path wav = Files.createTempFile(Path.of("target"), "cli-", ".wav");
+        Files.write(wav, JobsIT.wav(LibriVox.clips().subList(0, 2)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = io.earshot.client.Cli.run(new String[] {server(serverPort()), wav.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, () -> printed + err.toString(StandardCharsets.UTF_8));
+        assertTrue(printed.lines().allMatch(l -> l.matches("\\[\\d+:\\d\\d\\] .*")) && printed.contains("dashwood"),
+                printed);
+        System.out.print("command line:\n" + printed);
+    }
+}
