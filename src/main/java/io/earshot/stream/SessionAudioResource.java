@@ -74,7 +74,7 @@ public class SessionAudioResource {
         java.nio.file.Path dir = registry.spool().existing(id);
         Stored stored;
         try {
-            stored = dir == null ? null : Stored.read(dir, token, http);
+            stored = dir == null ? null : Stored.read(dir, token, io.earshot.api.Caller.name(http));
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot read the spool of session " + id, e);
             return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
@@ -115,10 +115,10 @@ public class SessionAudioResource {
 
     /**
      * The session's {@code session.json}, or null when there is none, the token is not the session's, or the
-     * caller is not the identity that started it.
+     * caller (an identity's name) is not the identity that started it. Also what a restore after a restart
+     * checks ({@link SessionRegistry}).
      */
-    static JsonNode metadata(java.nio.file.Path dir, String token, jakarta.servlet.http.HttpServletRequest caller)
-            throws IOException {
+    static JsonNode metadata(java.nio.file.Path dir, String token, String caller) throws IOException {
         java.nio.file.Path meta = dir.resolve(SessionSpool.METADATA_FILE);
         if (!Files.isRegularFile(meta)) {
             return null;
@@ -128,8 +128,8 @@ public class SessionAudioResource {
         if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, HexFormat.of().parseHex(hash))) {
             return null;
         }
-        return io.earshot.api.Caller.owns(caller, m.hasNonNull("owner") ? m.path("owner").asText() : null) ? m
-                : null;
+        String owner = m.hasNonNull("owner") ? m.path("owner").asText() : io.earshot.security.Access.ANONYMOUS;
+        return owner.equals(caller) ? m : null;
     }
 
     /** 401 for a request without the session's token. */
@@ -144,8 +144,7 @@ public class SessionAudioResource {
             long samples) {
 
         /** Reads the session's description and counts its chunks, or returns null if the token is not its own. */
-        static Stored read(java.nio.file.Path dir, String token, jakarta.servlet.http.HttpServletRequest caller)
-                throws IOException {
+        static Stored read(java.nio.file.Path dir, String token, String caller) throws IOException {
             JsonNode m = metadata(dir, token, caller);
             if (m == null) {
                 return null;

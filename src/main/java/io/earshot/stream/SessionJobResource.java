@@ -49,7 +49,8 @@ public class SessionJobResource {
             boolean doAlign = JobResource.flag("align", align);
             boolean doDiarize = JobResource.flag("diarize", diarize);
             java.nio.file.Path dir = registry.spool().existing(id);
-            JsonNode meta = dir == null ? null : SessionAudioResource.metadata(dir, token, http);
+            JsonNode meta = dir == null ? null : SessionAudioResource.metadata(dir, token,
+                    io.earshot.api.Caller.name(http));
             if (meta == null) {
                 return ApiError.response(Response.Status.NOT_FOUND, "session_not_found",
                         "No session with this id and token is stored on this server.");

@@ -331,7 +331,6 @@ public class SessionRegistry {
             return;
         }
         c.attach(s);
-        s.rememberToken(resume.resumeToken());
         s.resume(c, resume.lastEventSeq() == null ? 0 : resume.lastEventSeq());
         io.earshot.telemetry.Telemetry.sink().resumed();
     }
@@ -366,17 +365,12 @@ public class SessionRegistry {
         StreamSession s = null;
         try {
             java.nio.file.Path metaFile = dir.resolve(SessionSpool.METADATA_FILE);
-            if (!java.nio.file.Files.isRegularFile(metaFile)) {
+            // the session's token, and the identity that started it, as for its audio
+            com.fasterxml.jackson.databind.JsonNode m = SessionAudioResource.metadata(dir, token, c.owner());
+            if (m == null) {
                 return null;
             }
-            com.fasterxml.jackson.databind.JsonNode m = io.earshot.protocol.Json.mapper().readTree(
-                    java.nio.file.Files.readString(metaFile));
-            String hash = m.path("resume_token_sha256").asText("");
-            String owner = m.hasNonNull("owner") ? m.path("owner").asText() : io.earshot.security.Access.ANONYMOUS;
-            if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, java.util.HexFormat.of().parseHex(hash))
-                    || !owner.equals(c.owner())) {
-                return null;
-            }
+            String owner = c.owner();
             SessionSettings settings = SessionSettings.stored(m, config);
             if (settings == null) {
                 SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason", "unreadable settings");

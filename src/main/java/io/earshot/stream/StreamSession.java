@@ -110,7 +110,7 @@ final class StreamSession {
      * The resume token itself, in memory only (the spool has its hash): named again in {@code going_away}, so that
      * a client told of a shutdown has everything it needs to resume in that one message.
      */
-    private String resumeToken;
+    private final String resumeToken;
 
     /**
      * What a session left on disk, read back to bring it back after a restart ({@link SessionRegistry}): the
@@ -207,13 +207,6 @@ final class StreamSession {
     /** Whether {@code who} (an authenticated identity's name) started this session. */
     boolean ownedBy(String who) {
         return owner != null && owner.equals(who);
-    }
-
-    /** A restored session learns its resume token again from the client that resumes it (for going_away). */
-    synchronized void rememberToken(String presented) {
-        if (resumeToken == null && tokenMatches(presented)) {
-            resumeToken = presented;
-        }
     }
 
     boolean tokenMatches(String presented) {
