@@ -289,6 +289,7 @@ export class EarshotSession extends EventTarget {
         return this._serverError(m);
       case "ended":
         this.ended = true;
+        this._clearTimers(); // nothing more to ping, resume or reset: the server closes the connection next
         this._emit("ended", m);
         for (const w of this._endWaiters.splice(0)) {
           w.resolve(m);
@@ -595,12 +596,13 @@ async function jsonOrThrow(r) {
 const FINAL = new Set(["complete", "failed", "cancelled"]);
 
 /**
- * Follows a job to its end: live over the WebSocket `/v1/jobs/{id}/events`, or, when that cannot connect or
- * breaks, by long-polling `GET /v1/jobs/{id}?wait=`. Emits `job` {job, mode} and `state` (`polling` while
- * polling) on `target`; resolves with the final record.
+ * Follows a job to its end: live over the WebSocket `/v1/jobs/{id}/events`, subscribing again with `after` when
+ * an open subscription drops (at once, then after 1, 2, 4 s; at most `resubscribes` times); by long-polling
+ * `GET /v1/jobs/{id}?wait=` when the WebSocket cannot connect, or the re-subscriptions are used up. Emits `job`
+ * {job, mode} and `state` (`polling` while polling) on `target`; resolves with the final record.
  */
 export async function followJob(id, { urls, url, token, fetch: fetchImpl, WebSocket: WS, target, waitS = 25,
-  preferPolling = false } = {}) {
+  preferPolling = false, resubscribes = 4 } = {}) {
   urls = urls || serverUrls(url);
   fetchImpl = fetchImpl || globalThis.fetch.bind(globalThis);
   WS = WS || globalThis.WebSocket;
@@ -609,9 +611,10 @@ export async function followJob(id, { urls, url, token, fetch: fetchImpl, WebSoc
   const emit = (type, detail) => target.dispatchEvent(new CustomEvent(type, { detail }));
   let last = null;
 
+  // Resolves with "final", "dropped" (an open subscription closed before the final record) or "failed".
   const live = () => new Promise((resolve) => {
     if (preferPolling || !WS) {
-      resolve(null);
+      resolve("failed");
       return;
     }
     getToken().then((t) => {
@@ -620,7 +623,7 @@ export async function followJob(id, { urls, url, token, fetch: fetchImpl, WebSoc
         ws = new WS(urls.jobEvents(id) + (last ? `?after=${last.event_id}` : ""),
           t ? ["earshot.jobs.v1", "earshot.token." + t] : ["earshot.jobs.v1"]);
       } catch (e) {
-        resolve(null);
+        resolve("failed");
         return;
       }
       let opened = false;
@@ -636,13 +639,26 @@ export async function followJob(id, { urls, url, token, fetch: fetchImpl, WebSoc
           ws.send(JSON.stringify({ type: "pong" }));
         }
       };
-      ws.onclose = () => resolve(opened && last && FINAL.has(last.stage) ? last : null);
-    }, () => resolve(null));
+      ws.onclose = (e) => {
+        if (last && FINAL.has(last.stage)) {
+          resolve("final");
+        } else {
+          // 1000 without a final record here, 1008, 1013, 4xxx: polling answers (or reports the error).
+          resolve(opened && (e.code === 1001 || e.code === 1006) ? "dropped" : "failed");
+        }
+      };
+    }, () => resolve("failed"));
   });
 
-  const final = await live();
-  if (final) {
-    return final;
+  for (let drops = 0; ; drops++) {
+    const outcome = await live();
+    if (outcome === "final") {
+      return last;
+    }
+    if (outcome === "failed" || drops >= resubscribes) {
+      break;
+    }
+    await new Promise((res) => setTimeout(res, drops === 0 ? 0 : 1000 * 2 ** (drops - 1)));
   }
   // WebSocket blocked or broken: poll, with the mode visible.
   emit("state", { state: State.POLLING, mode: "polling" });

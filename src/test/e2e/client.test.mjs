@@ -2,7 +2,7 @@
 // resume and replay logic against a scripted fake WebSocket.
 import { test, mock } from "node:test";
 import assert from "node:assert/strict";
-import { EarshotError, EarshotSession, State, audioFrame, serverUrls, toPcm16 } from
+import { EarshotError, EarshotSession, State, audioFrame, followJob, serverUrls, toPcm16 } from
   "../../main/webapp/earshot.js";
 
 test("server URLs: plain ws/http only for this machine, https/wss elsewhere, clear errors", () => {
@@ -166,6 +166,7 @@ test("client-side limits refuse audio with clear errors; refused credentials are
   assert.equal(s.state, State.DISCONNECTED);
   assert.deepEqual(errors, ["unauthorized"]);
   assert.equal(FakeSocket.all.length, 1, "no retry with refused credentials");
+  s.disconnect();
 });
 
 test("end goes out only after every chunk, even those waiting for the credit window", async () => {
@@ -191,3 +192,37 @@ test("end goes out only after every chunk, even those waiting for the credit win
   ws.reply({ type: "ended", event_seq: 1, last_seq: 5, transcription: "complete" });
   assert.equal((await ending).last_seq, 5);
 });
+
+test("a job followed live is subscribed again with after= when it drops, each record once; polling after that",
+  async () => {
+    FakeSocket.all = [];
+    FakeSocket.refuse = false;
+    const records = [];
+    const target = new EventTarget();
+    target.addEventListener("job", (e) => records.push([e.detail.job.event_id, e.detail.mode]));
+    const polled = [];
+    const fetchImpl = async (url, { headers }) => {
+      polled.push([url, headers["If-None-Match"]]);
+      return new Response(JSON.stringify({ id: "j_1", stage: "complete", percent: 100, event_id: 5 }),
+        { status: 200 });
+    };
+    const done = followJob("j_1", { url: "http://127.0.0.1:8080", WebSocket: FakeSocket, fetch: fetchImpl, target,
+      resubscribes: 1 });
+    await tick();
+    const first = FakeSocket.all[0];
+    assert.deepEqual(first.protocols, ["earshot.jobs.v1"]);
+    first.reply({ type: "job", job: { id: "j_1", stage: "transcribing", percent: 10, event_id: 2 } });
+    first.drop(1006);
+    await new Promise((r) => setTimeout(r, 20));
+    const second = FakeSocket.all[1];
+    assert.match(second.url, /\/v1\/jobs\/j_1\/events\?after=2$/);
+    second.reply({ type: "job", job: { id: "j_1", stage: "transcribing", percent: 10, event_id: 2 } }); // again
+    second.reply({ type: "job", job: { id: "j_1", stage: "transcribing", percent: 60, event_id: 3 } });
+    second.drop(1001);
+    // resubscribes used up: long-polling from the last record seen
+    const final = await done;
+    assert.equal(final.stage, "complete");
+    assert.equal(FakeSocket.all.length, 2);
+    assert.deepEqual(records, [[2, "live"], [3, "live"], [5, "polling"]]);
+    assert.equal(polled[0][1], '"j_1.3"');
+  });

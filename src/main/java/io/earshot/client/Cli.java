@@ -99,17 +99,7 @@ public final class Cli {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                while (true) {
-                    try {
-                        client.send(audio.chunks().get(i));
-                        break;
-                    } catch (EarshotClient.ClientException e) {
-                        if (!e.code().equals("buffer_full")) {
-                            throw e;
-                        }
-                        Thread.sleep(20);
-                    }
-                }
+                client.send(audio.chunks().get(i), Duration.ofMinutes(2)); // waits while the buffer is full
             }
             JsonNode ended = client.end(Duration.ofMinutes(10));
             if (ended.has("stage")) {

@@ -56,6 +56,10 @@ public final class EarshotClient implements AutoCloseable {
         default void started(JsonNode started) {
         }
 
+        /** Every chunk up to {@code seq} is stored on the server (a cumulative acknowledgement). */
+        default void acked(long seq) {
+        }
+
         /** A session event ({@code transcript}, {@code mark}, {@code ended}), each exactly once. */
         default void event(JsonNode event) {
         }
@@ -63,6 +67,7 @@ public final class EarshotClient implements AutoCloseable {
         default void error(ClientException error) {
         }
 
+        /** A job record, each one once; {@code mode} is {@code live} (WebSocket) or {@code polling}. */
         default void job(JsonNode job, String mode) {
         }
     }
@@ -83,6 +88,8 @@ public final class EarshotClient implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The largest chunk {@link #send} takes, as in the browser client (limits.maxChunkBytes). */
+    public static final int MAX_CHUNK_BYTES = 64 * 1024;
 
     private final URI stream;
     private final String http;
@@ -94,9 +101,11 @@ public final class EarshotClient implements AutoCloseable {
     private final List<Long> delaysMs;
     private final long maxBufferedBytes;
     private final boolean fallbackToJob;
+    private final long requestedHeartbeatMs;
     private final Listener listener;
     private final WebSocketContainer container;
-    private final HttpClient httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** Made on first use: most sessions never need HTTP (an HttpClient holds a thread of its own). */
+    private HttpClient httpClient;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "earshot-client");
         t.setDaemon(true);
@@ -121,6 +130,10 @@ public final class EarshotClient implements AutoCloseable {
     /** {@code end} went out on the current connection (after every chunk did). */
     private boolean endSent;
     private boolean ended;
+    /** When the current connection last received anything (System.nanoTime), and its heartbeat interval. */
+    private long lastHeard;
+    private long heartbeatMs = 30_000;
+    private java.util.concurrent.ScheduledFuture<?> watchdog;
     private final CompletableFuture<JsonNode> startedFuture = new CompletableFuture<>();
     private final CompletableFuture<JsonNode> endedFuture = new CompletableFuture<>();
 
@@ -143,6 +156,7 @@ public final class EarshotClient implements AutoCloseable {
         this.delaysMs = List.copyOf(b.delaysMs);
         this.maxBufferedBytes = b.maxBufferedBytes;
         this.fallbackToJob = b.fallbackToJob;
+        this.requestedHeartbeatMs = b.heartbeatIntervalMs;
         this.listener = b.listener;
         this.container = b.container != null ? b.container : ContainerProvider.getWebSocketContainer();
     }
@@ -162,6 +176,7 @@ public final class EarshotClient implements AutoCloseable {
         private List<Long> delaysMs = List.of(0L, 1_000L, 2_000L, 4_000L, 8_000L);
         private long maxBufferedBytes = 8L << 20;
         private boolean fallbackToJob = true;
+        private long heartbeatIntervalMs;
         private Listener listener = new Listener() {
         };
         private WebSocketContainer container;
@@ -202,6 +217,15 @@ public final class EarshotClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Asks the server for heartbeats this often (at least 500 ms; the server's interval, 30 s by default,
+         * when unset or longer). A connection silent for two intervals and 5 s is taken for dead and resumed.
+         */
+        public Builder heartbeatIntervalMs(long ms) {
+            this.heartbeatIntervalMs = ms;
+            return this;
+        }
+
         public Builder listener(Listener l) {
             this.listener = l;
             return this;
@@ -233,15 +257,7 @@ public final class EarshotClient implements AutoCloseable {
     private void connect(State s) {
         setState(s, 0);
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(List.of("earshot.v1"))
-                .configurator(new ClientEndpointConfig.Configurator() {
-                    @Override
-                    public void beforeRequest(Map<String, List<String>> headers) {
-                        String t = token.get();
-                        if (t != null) {
-                            headers.put("Authorization", List.of("Bearer " + t));
-                        }
-                    }
-                }).build();
+                .configurator(bearer()).build();
         try {
             container.connectToServer(new Conn(), config, stream);
         } catch (Exception e) {
@@ -263,6 +279,9 @@ public final class EarshotClient implements AutoCloseable {
             ObjectNode start = JSON.createObjectNode().put("type", "start").put("transcribe", transcribe)
                     .put("sample_rate", sampleRate).put("channels", channels);
             start.putPOJO("codecs", codecs);
+            if (requestedHeartbeatMs > 0) {
+                start.putObject("limits").put("heartbeat_interval_ms", requestedHeartbeatMs);
+            }
             synchronized (EarshotClient.this) {
                 if (sessionId != null) {
                     start.putObject("resume").put("session_id", sessionId).put("resume_token", resumeToken)
@@ -293,6 +312,11 @@ public final class EarshotClient implements AutoCloseable {
     }
 
     private void message(Session session, String text) {
+        synchronized (this) {
+            if (ws == session) {
+                lastHeard = System.nanoTime();
+            }
+        }
         JsonNode m;
         try {
             m = JSON.readTree(text);
@@ -334,8 +358,14 @@ public final class EarshotClient implements AutoCloseable {
                 resumeToken = m.path("resume_token").asText();
             }
             window = m.path("window").asInt(window);
+            heartbeatMs = m.path("heartbeat_interval_ms").asLong(heartbeatMs);
             sentSeq = 0;
             endSent = false;
+            lastHeard = System.nanoTime();
+            if (watchdog == null) {
+                long every = Math.max(250, Math.min(heartbeatMs, 5_000));
+                watchdog = timer.scheduleWithFixedDelay(this::checkAlive, every, every, TimeUnit.MILLISECONDS);
+            }
         }
         setState(State.CONNECTED, 0);
         acked(m.path("last_acked_seq").asLong());
@@ -351,6 +381,34 @@ public final class EarshotClient implements AutoCloseable {
         startedFuture.complete(m);
     }
 
+    /**
+     * A connection on which nothing (no heartbeat, ack or event) arrived for two heartbeat intervals and 5 s is
+     * dead, however open the socket looks (a proxy or NAT dropped it silently): it is given up and the session
+     * resumed on a new one, as after any other drop.
+     */
+    private void checkAlive() {
+        Session dead;
+        synchronized (this) {
+            if (ws == null || state != State.CONNECTED
+                    || System.nanoTime() - lastHeard < TimeUnit.MILLISECONDS.toNanos(2 * heartbeatMs + 5_000)) {
+                return;
+            }
+            dead = ws;
+            ws = null;
+        }
+        // Not on the timer: a close on a silent connection can wait for an answer that never comes.
+        Thread closer = new Thread(() -> {
+            try {
+                dead.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout"));
+            } catch (IOException | RuntimeException e) {
+                // it is gone either way
+            }
+        }, "earshot-client-close");
+        closer.setDaemon(true);
+        closer.start();
+        dropped(1006, "heartbeat timeout");
+    }
+
     private void acked(long seq) {
         synchronized (this) {
             if (seq <= lastAcked) {
@@ -361,7 +419,9 @@ public final class EarshotClient implements AutoCloseable {
                 unackedBytes -= unacked.removeFirst().length;
                 unackedFirstSeq++;
             }
+            notifyAll(); // senders waiting for room
         }
+        listener.acked(seq);
         pump();
     }
 
@@ -382,15 +442,45 @@ public final class EarshotClient implements AutoCloseable {
         }
     }
 
-    /** Queues one chunk and sends it when the credit window allows; returns its sequence number. */
+    /**
+     * Queues one chunk and sends it when the credit window allows; returns its sequence number. Throws
+     * {@code buffer_full} at once when the unacknowledged audio would exceed {@code maxBufferedBytes}.
+     */
     public long send(byte[] chunk) throws ClientException {
+        try {
+            return send(chunk, Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException("interrupted", "Interrupted.");
+        }
+    }
+
+    /**
+     * As {@link #send(byte[])}, but waits up to {@code maxWait} for acknowledgements to make room in the buffer
+     * before giving up with {@code buffer_full}: the way to stream a file as fast as the server takes it.
+     */
+    public long send(byte[] chunk, Duration maxWait) throws ClientException, InterruptedException {
+        if (chunk.length == 0) {
+            throw new ClientException("bad_chunk", "A chunk must hold at least one byte.");
+        }
+        if (chunk.length > MAX_CHUNK_BYTES) {
+            throw new ClientException("chunk_too_large", "A chunk may hold at most " + MAX_CHUNK_BYTES + " bytes.");
+        }
         long seq;
+        long deadline = System.nanoTime() + maxWait.toNanos();
         synchronized (this) {
-            if (ending || ended) {
-                throw new ClientException("session_ended", "The session takes no more audio.");
-            }
-            if (unackedBytes + chunk.length > maxBufferedBytes) {
-                throw new ClientException("buffer_full", "Too much audio is waiting for the server.");
+            while (true) {
+                if (ending || ended) {
+                    throw new ClientException("session_ended", "The session takes no more audio.");
+                }
+                if (unackedBytes + chunk.length <= maxBufferedBytes) {
+                    break;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new ClientException("buffer_full", "Too much audio is waiting for the server.");
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
             seq = nextSeq++;
             unacked.addLast(chunk.clone());
@@ -473,6 +563,7 @@ public final class EarshotClient implements AutoCloseable {
     public JsonNode end(Duration timeout) throws Exception {
         synchronized (this) {
             ending = true;
+            notifyAll();
         }
         pump(); // sends end once every chunk is out
         return endedFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -506,6 +597,8 @@ public final class EarshotClient implements AutoCloseable {
 
     private void fail(ClientException e) {
         state = State.DISCONNECTED;
+        ending = true;
+        notifyAll();
         listener.error(e);
         startedFuture.completeExceptionally(e);
         endedFuture.completeExceptionally(e);
@@ -519,6 +612,10 @@ public final class EarshotClient implements AutoCloseable {
             canHandOff = fallbackToJob && sessionId != null;
         }
         if (!canHandOff) {
+            synchronized (this) {
+                ending = true;
+                notifyAll();
+            }
             startedFuture.completeExceptionally(e);
             endedFuture.completeExceptionally(e);
             return;
@@ -540,6 +637,7 @@ public final class EarshotClient implements AutoCloseable {
         long tailFirst;
         synchronized (this) {
             ending = true;
+            notifyAll();
             id = sessionId;
             resume = resumeToken;
             tail.addAll(unacked);
@@ -564,26 +662,180 @@ public final class EarshotClient implements AutoCloseable {
         return followJob(job.path("id").asText());
     }
 
-    /** Follows a job by long-polling until it is final; reports each record to the listener. */
+    private static boolean isFinal(JsonNode job) {
+        String stage = job == null ? "" : job.path("stage").asText();
+        return stage.equals("complete") || stage.equals("failed") || stage.equals("cancelled");
+    }
+
+    /**
+     * Follows a job until it is final and returns its final record, reporting each record to the listener once:
+     * live over the WebSocket {@code /v1/jobs/{id}/events} (docs/api/jobs.md, section 10), re-subscribing with
+     * {@code after} when the connection drops (on the reconnect schedule); by long-polling
+     * {@code GET /v1/jobs/{id}?wait=25} (state {@code POLLING}) when the WebSocket cannot connect at all, the
+     * server is too busy for subscribers, or the reconnects are used up.
+     */
     public JsonNode followJob(String jobId) throws Exception {
-        setState(State.POLLING, 0);
-        long seen = 0;
+        JobFollow follow = new JobFollow(jobId);
+        int drops = 0;
         while (true) {
-            HttpResponse<String> r = send(request("/v1/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)
-                    + "?wait=25").GET());
-            if (r.statusCode() == 304) {
-                continue;
+            int code = follow.live();
+            if (isFinal(follow.last)) {
+                return follow.last;
             }
-            JsonNode job = json(r);
-            if (job.path("event_id").asLong() > seen) {
-                seen = job.path("event_id").asLong();
-                listener.job(job, "polling");
+            switch (code) {
+                case 1008 -> throw new ClientException("unauthorized", "The server refused the credentials.");
+                case 4404 -> throw new ClientException("job_not_found", "No job with this id is stored on the server.");
+                case 4400 -> throw new ClientException("bad_request", "The server refused the subscription.");
+                default -> {
+                }
             }
-            String stage = job.path("stage").asText();
-            if (stage.equals("complete") || stage.equals("failed") || stage.equals("cancelled")) {
-                return job;
+            // 1000 without a final record: the job finished in a record this connection did not carry.
+            boolean poll = code == 1000 || code == 1013 || code == -1 || drops >= delaysMs.size();
+            if (poll) {
+                return follow.poll();
+            }
+            long delay = Math.round(delaysMs.get(drops++) * (1 + 0.25 * ThreadLocalRandom.current().nextDouble()));
+            Thread.sleep(delay);
+        }
+    }
+
+    /** The state of one {@link #followJob}: the last record seen, shared by its WebSocket and polling phases. */
+    private final class JobFollow {
+        private final String id;
+        private volatile JsonNode last;
+
+        JobFollow(String id) {
+            this.id = id;
+        }
+
+        private long lastEventId() {
+            JsonNode l = last;
+            return l == null ? 0 : l.path("event_id").asLong();
+        }
+
+        private synchronized void record(JsonNode job, String mode) {
+            if (job.path("event_id").asLong() > lastEventId()) {
+                last = job;
+                listener.job(job, mode);
             }
         }
+
+        /**
+         * One subscription, until it closes; returns its close code, or -1 when it could not connect. Nothing
+         * heard for two server heartbeats (30 s each by default) and 5 s counts as a drop.
+         */
+        int live() throws InterruptedException {
+            CompletableFuture<Integer> closed = new CompletableFuture<>();
+            long[] heard = {System.nanoTime()};
+            ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
+                    .preferredSubprotocols(List.of("earshot.jobs.v1")).configurator(bearer()).build();
+            URI uri = URI.create(stream.toString().replaceAll("/v1/stream$", "") + "/v1/jobs/"
+                    + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/events?after=" + lastEventId());
+            Session session;
+            try {
+                session = container.connectToServer(new Endpoint() {
+                    @Override
+                    public void onOpen(Session s, EndpointConfig c) {
+                        s.setMaxTextMessageBufferSize(1 << 20);
+                        s.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
+                            heard[0] = System.nanoTime();
+                            try {
+                                JsonNode m = JSON.readTree(text);
+                                if (m.path("type").asText().equals("job")) {
+                                    record(m.path("job"), "live");
+                                }
+                            } catch (IOException e) {
+                                // not JSON: ignored
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onClose(Session s, CloseReason reason) {
+                        closed.complete(reason.getCloseCode().getCode());
+                    }
+                }, config, uri);
+            } catch (Exception e) {
+                return -1;
+            }
+            setState(State.CONNECTED, 0);
+            long deadNanos = TimeUnit.SECONDS.toNanos(65);
+            while (true) {
+                try {
+                    return closed.get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (System.nanoTime() - heard[0] > deadNanos) {
+                        try {
+                            session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout"));
+                        } catch (IOException | RuntimeException ignored) {
+                            // gone either way
+                        }
+                        return 1006;
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return 1006;
+                }
+            }
+        }
+
+        /**
+         * Long-polls until the job is final. Network failures and 5xx answers (a server restarting) are retried
+         * after 1, 2, 4, 8, 8, ... s, for at most two minutes in a row; 429 after its {@code Retry-After}.
+         */
+        JsonNode poll() throws Exception {
+            setState(State.POLLING, 0);
+            long failingSince = 0;
+            int failures = 0;
+            while (true) {
+                HttpRequest.Builder get = request("/v1/jobs/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                        + "?wait=25").GET();
+                if (last != null) {
+                    get.header("If-None-Match", "\"" + id + "." + lastEventId() + "\"");
+                }
+                HttpResponse<String> r;
+                long retryMs;
+                try {
+                    r = EarshotClient.this.send(get);
+                    if (r.statusCode() == 304) {
+                        failures = 0;
+                        continue;
+                    }
+                    if (r.statusCode() < 500 && r.statusCode() != 429) {
+                        JsonNode job = json(r);
+                        failures = 0;
+                        record(job, "polling");
+                        if (isFinal(last)) {
+                            return last;
+                        }
+                        continue;
+                    }
+                    retryMs = r.headers().firstValue("Retry-After").map(v -> Long.parseLong(v.trim()) * 1000)
+                            .orElse(0L);
+                } catch (IOException | NumberFormatException e) {
+                    retryMs = 0;
+                }
+                long now = System.nanoTime();
+                if (failures++ == 0) {
+                    failingSince = now;
+                } else if (now - failingSince > TimeUnit.MINUTES.toNanos(2)) {
+                    throw new ClientException("server_unreachable", "The job's server did not answer for two minutes.");
+                }
+                Thread.sleep(Math.max(retryMs, 1000L << Math.min(3, failures - 1)));
+            }
+        }
+    }
+
+    /** Puts the credential into a WebSocket handshake as {@code Authorization: Bearer}. */
+    private ClientEndpointConfig.Configurator bearer() {
+        return new ClientEndpointConfig.Configurator() {
+            @Override
+            public void beforeRequest(Map<String, List<String>> headers) {
+                String t = token.get();
+                if (t != null) {
+                    headers.put("Authorization", List.of("Bearer " + t));
+                }
+            }
+        };
     }
 
     private HttpRequest.Builder request(String path) {
@@ -596,7 +848,14 @@ public final class EarshotClient implements AutoCloseable {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
-        return httpClient.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpClient h;
+        synchronized (this) {
+            if (httpClient == null) {
+                httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            }
+            h = httpClient;
+        }
+        return h.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode json(HttpResponse<String> r) throws IOException, ClientException {
@@ -624,6 +883,8 @@ public final class EarshotClient implements AutoCloseable {
             session = ws;
             ws = null;
             state = State.DISCONNECTED;
+            ending = true;
+            notifyAll();
         }
         timer.shutdownNow();
         if (session != null) {

@@ -74,6 +74,7 @@ class ThroughputBenchmark {
             .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
     private static final int ECHO_IN_FLIGHT = Integer.getInteger("bench.echo.inFlight", 256);
     private static final int CONNECTIONS = Integer.getInteger("bench.connections", 200);
+    private static final int CLIENT_SESSIONS = Integer.getInteger("bench.client.sessions", 100);
     private static final int WARMUP_CONNECTIONS = 50;
     private static final boolean PROFILE = Boolean.parseBoolean(System.getProperty("bench.profile", "true"));
     private static final boolean ENFORCE = Boolean.getBoolean("bench.enforceTargets");
@@ -140,6 +141,8 @@ class ThroughputBenchmark {
         List<StreamResult> batched = new ArrayList<>();
         StreamResult single;
         LatencyResult latency;
+        ClientLoad.Result clientFlatOut;
+        ClientLoad.Result clientRealtime;
         String profile = "";
         try (EchoConnection keeper = EchoConnection.open(client, echoUri())) {
             warmUp();
@@ -149,6 +152,10 @@ class ThroughputBenchmark {
             }
             single = stream(1, WARMUP_NANOS, TIMED_NANOS);
             latency = latency(CONNECTIONS);
+            ClientLoad load = new ClientLoad(client, "http://127.0.0.1:" + base.getPort() + base.getPath(), cpu);
+            load.flatOut(CHUNK_BYTES, WARMUP_NANOS, TimeUnit.SECONDS.toNanos(1), false); // warm-up
+            clientFlatOut = load.flatOut(CHUNK_BYTES, WARMUP_NANOS, TIMED_NANOS, true);
+            clientRealtime = load.realtime(CLIENT_SESSIONS, TIMED_NANOS);
             if (PROFILE) {
                 profile = profile(best(batched).chunksPerFrame);
             }
@@ -159,7 +166,7 @@ class ThroughputBenchmark {
             deleteSpool();
         }
 
-        String report = report(echo, batched, single, latency, profile);
+        String report = report(echo, batched, single, latency, clientFlatOut, clientRealtime, profile);
         Files.createDirectories(TARGET);
         Files.writeString(TARGET.resolve("benchmarks.md"), report, StandardCharsets.UTF_8);
         System.out.println();
@@ -469,7 +476,7 @@ class ThroughputBenchmark {
     // ---- report
 
     private String report(EchoResult echo, List<StreamResult> batched, StreamResult single, LatencyResult lat,
-            String profile) {
+            ClientLoad.Result flatOut, ClientLoad.Result realtime, String profile) {
         StreamResult best = best(batched);
         StringBuilder md = new StringBuilder();
         md.append("# Earshot throughput benchmark\n\n");
@@ -527,6 +534,27 @@ class ThroughputBenchmark {
         md.append(String.format(Locale.ROOT, "%nWhole loop: %.1f s for %d sessions including `end`/close; client "
                         + "CPU %s, server CPU %s; busiest server threads %s.%n%n", lat.seconds, lat.connections,
                 lat.cpu.client(), serverCpu(lat.cpu), lat.cpu.serverBusiest()));
+
+        md.append("## e. Through the Java client (`io.earshot.client.EarshotClient`)\n\n");
+        md.append("The same server, driven through Earshot's own Java client on the same Tyrus transport, as a Java "
+                + "back end would: `send` queues a chunk, the client frames what the credit window allows (up to 25 "
+                + "chunks a frame) and drops each chunk from its buffer when its ack comes. Store-only sessions "
+                + "(`transcribe: false`); each session's `ended` must count exactly the chunks it sent.\n\n");
+        md.append("| Measurement | Chunks | Rate | Client CPU | Server CPU (user + system) |\n|---|---:|---:|---:|---:|\n");
+        md.append(String.format(Locale.ROOT, "| e1. one session, %d-byte chunks, `send(chunk, maxWait)` as fast as "
+                        + "acks make room | %,d | %,.0f acked chunks/s (%s of a.'s best) | %s | %s |%n",
+                flatOut.chunkBytes(), flatOut.chunks(), flatOut.chunksPerSecond(),
+                ratio(flatOut.chunksPerSecond() / best.chunksPerSecond), flatOut.cpu().client(),
+                serverCpu(flatOut.cpu())));
+        md.append(String.format(Locale.ROOT, "| e2. %d sessions at once, each a %d-byte chunk (20 ms of audio) every "
+                        + "20 ms for %.0f s | %,d | %,.0f chunks/s (%.1f× real time in all) | %s | %s |%n%n",
+                realtime.sessions(), realtime.chunkBytes(), realtime.seconds(), realtime.chunks(),
+                realtime.chunksPerSecond(), realtime.chunksPerSecond() / 50.0, realtime.cpu().client(),
+                serverCpu(realtime.cpu())));
+        md.append("e2, from `send` to the cumulative ack covering the chunk, over every chunk of every session:\n\n");
+        md.append("| Interval | p50 | p90 | p99 | max | mean |\n|---|---:|---:|---:|---:|---:|\n");
+        latencyRow(md, "`send` → ack", realtime.ackLatency());
+        md.append('\n');
 
         if (!profile.isEmpty()) {
             md.append("## Profile\n\n").append(profile);

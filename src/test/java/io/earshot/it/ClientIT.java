@@ -40,10 +40,11 @@ class ClientIT extends EarshotDeployment {
         return "http://127.0.0.1:" + port + path;
     }
 
-    private static final class Recorded implements EarshotClient.Listener {
+    private static class Recorded implements EarshotClient.Listener {
         final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
         final List<String> states = Collections.synchronizedList(new ArrayList<>());
         final List<JsonNode> jobs = Collections.synchronizedList(new ArrayList<>());
+        final List<String> modes = Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public void state(EarshotClient.State state, int attempt, long delayMs) {
@@ -58,6 +59,7 @@ class ClientIT extends EarshotDeployment {
         @Override
         public void job(JsonNode job, String mode) {
             jobs.add(job);
+            modes.add(mode);
         }
     }
 
@@ -126,6 +128,78 @@ class ClientIT extends EarshotDeployment {
             System.out.printf("java client fallback: %s; job %s took %d chunks from the session and %d as tail%n",
                     seen.states, job.path("id").asText(), job.path("session_chunks").asLong(),
                     job.path("upload").path("offset").asLong());
+        }
+    }
+
+    @Test
+    void aSilentConnectionIsTakenForDeadAndTheSessionResumes() throws Exception {
+        List<byte[]> chunks = JobsIT.chunks(LibriVox.clips().subList(0, 1));
+        Recorded seen = new Recorded();
+        try (CuttableProxy proxy = new CuttableProxy(serverPort());
+                EarshotClient client = EarshotClient.builder(server(proxy.port())).reconnectDelaysMs(QUICK)
+                        .heartbeatIntervalMs(500).transcribe(false).listener(seen).build()) {
+            JsonNode started = client.start(Duration.ofSeconds(30));
+            assertEquals(500, started.path("heartbeat_interval_ms").asLong(), started::toString);
+            int half = chunks.size() / 2;
+            for (int i = 0; i < half; i++) {
+                client.send(chunks.get(i));
+            }
+            Thread.sleep(500);
+            long frozenAt = System.nanoTime();
+            proxy.freezeAll(); // nothing passes and nothing closes: a NAT that forgot the connection
+            for (int i = half; i < chunks.size(); i++) {
+                client.send(chunks.get(i));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!seen.states.contains("RECONNECTING") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            double detectedS = (System.nanoTime() - frozenAt) / 1e9;
+            assertTrue(seen.states.contains("RECONNECTING"), seen.states::toString);
+            assertTrue(detectedS >= 5 && detectedS < 9, "2 x 500 ms + 5 s of silence, then a drop: " + detectedS);
+            JsonNode ended = client.end(Duration.ofMinutes(1));
+            assertEquals(chunks.size(), ended.path("last_seq").asLong(), ended::toString);
+            System.out.printf("java client: silent connection given up after %.1f s, session resumed and ended with "
+                    + "all %d chunks%n", detectedS, chunks.size());
+        }
+    }
+
+    @Test
+    void aJobIsFollowedLiveAndResubscribedAfterADrop() throws Exception {
+        HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http("v1/jobs?align=true"))
+                .header("Content-Type", "audio/wav").POST(HttpRequest.BodyPublishers.ofByteArray(
+                        JobsIT.wav(LibriVox.clips().subList(0, 4)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, created.statusCode(), created::body);
+        String id = StreamClient.JSON.readTree(created.body()).path("id").asText();
+        Recorded seen = new Recorded();
+        AtomicInteger cuts = new AtomicInteger();
+        try (CuttableProxy proxy = new CuttableProxy(serverPort());
+                EarshotClient client = EarshotClient.builder(server(proxy.port())).reconnectDelaysMs(QUICK)
+                        .listener(new Recorded() {
+                            @Override
+                            public void job(JsonNode job, String mode) {
+                                seen.job(job, mode);
+                                if (seen.jobs.size() == 2) {
+                                    cuts.addAndGet(proxy.cutAll()); // mid-job, from the client's own thread
+                                }
+                            }
+
+                            @Override
+                            public void state(EarshotClient.State state, int attempt, long delayMs) {
+                                seen.state(state, attempt, delayMs);
+                            }
+                        }).build()) {
+            JsonNode last = client.followJob(id);
+            assertEquals("complete", last.path("stage").asText(), last::toString);
+            assertEquals(1, cuts.get(), "the subscription was cut once, mid-job");
+            assertTrue(seen.states.stream().filter("CONNECTED"::equals).count() >= 2, seen.states::toString);
+            assertTrue(seen.modes.stream().allMatch("live"::equals), seen.modes::toString);
+            List<Long> ids = seen.jobs.stream().map(j -> j.path("event_id").asLong()).toList();
+            for (int i = 1; i < ids.size(); i++) {
+                assertTrue(ids.get(i) > ids.get(i - 1), () -> "each record once, in order: " + ids);
+            }
+            System.out.printf("java client: job %s followed live through a cut, %d records (event_id %s)%n", id,
+                    ids.size(), ids);
         }
     }
 
