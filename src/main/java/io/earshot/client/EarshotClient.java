@@ -21,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,8 +121,17 @@ public final class EarshotClient implements AutoCloseable {
     private long nextSeq = 1;
     private long sentSeq;
     private long lastEventSeq;
-    private final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
+    /**
+     * The chunks not yet acknowledged, from {@code unacked[unackedHead]} (sequence number
+     * {@code unackedFirstSeq}) on: indexed, since a send picks its chunks by sequence number.
+     */
+    private final ArrayList<byte[]> unacked = new ArrayList<>();
+    private int unackedHead;
     private long unackedFirstSeq = 1;
+    /** Largest binary message the server takes ({@code started.limits.max_binary_payload}). */
+    private int maxFrameBytes = 256 * 1024;
+    /** A pump is queued on the sender thread and has not started yet. */
+    private boolean pumpQueued;
     private long unackedBytes;
     private int attempt;
     private boolean ending;
@@ -358,6 +366,7 @@ public final class EarshotClient implements AutoCloseable {
                 resumeToken = m.path("resume_token").asText();
             }
             window = m.path("window").asInt(window);
+            maxFrameBytes = m.path("limits").path("max_binary_payload").asInt(maxFrameBytes);
             heartbeatMs = m.path("heartbeat_interval_ms").asLong(heartbeatMs);
             sentSeq = 0;
             endSent = false;
@@ -410,19 +419,28 @@ public final class EarshotClient implements AutoCloseable {
     }
 
     private void acked(long seq) {
+        boolean waiting;
         synchronized (this) {
             if (seq <= lastAcked) {
                 return;
             }
             lastAcked = seq;
-            while (!unacked.isEmpty() && unackedFirstSeq <= seq) {
-                unackedBytes -= unacked.removeFirst().length;
+            while (unackedHead < unacked.size() && unackedFirstSeq <= seq) {
+                unackedBytes -= unacked.get(unackedHead).length;
+                unacked.set(unackedHead++, null);
                 unackedFirstSeq++;
             }
+            if (unackedHead > 4096 && unackedHead * 2 > unacked.size()) {
+                unacked.subList(0, unackedHead).clear();
+                unackedHead = 0;
+            }
             notifyAll(); // senders waiting for room
+            waiting = sentSeq < nextSeq - 1 || (ending && !endSent);
         }
         listener.acked(seq);
-        pump();
+        if (waiting) {
+            pump(); // chunks the window held back, or end
+        }
     }
 
     private void serverError(JsonNode m) {
@@ -483,53 +501,78 @@ public final class EarshotClient implements AutoCloseable {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             }
             seq = nextSeq++;
-            unacked.addLast(chunk.clone());
+            unacked.add(chunk.clone());
             unackedBytes += chunk.length;
         }
         pump();
         return seq;
     }
 
-    /** Frames go out one pump at a time, in sequence order (two threads sending would reorder them). */
-    private final Object sendLock = new Object();
+    /** Frames larger than this are not built (unless one chunk is larger): acks come per frame. */
+    private static final int FRAME_TARGET_BYTES = 64 * 1024;
+
+    /**
+     * Frames go out from one sender thread, in sequence order. A send only queues its chunk and wakes the sender,
+     * which takes every chunk the credit window allows: one chunk a frame when audio comes in real time (no added
+     * delay), many a frame when the caller is faster than the connection.
+     */
+    private final java.util.concurrent.ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "earshot-client-send");
+        t.setDaemon(true);
+        return t;
+    });
 
     private void pump() {
-        synchronized (sendLock) {
-            pumpLocked();
+        synchronized (this) {
+            if (pumpQueued) {
+                return;
+            }
+            pumpQueued = true;
+        }
+        try {
+            sender.execute(this::pumpNow);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closed: nothing more goes out
         }
     }
 
-    private void pumpLocked() {
+    private void pumpNow() {
         Session session;
         List<byte[]> chunks = new ArrayList<>();
         long first;
+        int frameLimit;
         synchronized (this) {
+            pumpQueued = false;
             session = ws;
             if (session == null || state != State.CONNECTED) {
                 return;
             }
             first = Math.max(sentSeq, lastAcked) + 1;
             long last = Math.min(nextSeq - 1, lastAcked + window);
-            long seq = unackedFirstSeq;
-            for (byte[] c : unacked) {
-                if (seq >= first && seq <= last) {
-                    chunks.add(c);
-                }
-                seq++;
+            for (long seq = first; seq <= last; seq++) {
+                chunks.add(unacked.get(unackedHead + (int) (seq - unackedFirstSeq)));
             }
             if (chunks.isEmpty()) {
                 maybeEnd(session);
                 return;
             }
             sentSeq = first + chunks.size() - 1;
+            frameLimit = Math.min(FRAME_TARGET_BYTES, maxFrameBytes);
         }
-        for (int i = 0; i < chunks.size(); i += 25) {
-            List<byte[]> group = chunks.subList(i, Math.min(chunks.size(), i + 25));
+        int from = 0;
+        while (from < chunks.size()) {
+            int to = from;
+            int bytes = 8;
+            while (to < chunks.size() && to - from < 65_535
+                    && (to == from || bytes + 4 + chunks.get(to).length <= frameLimit)) {
+                bytes += 4 + chunks.get(to++).length;
+            }
             try {
-                session.getBasicRemote().sendBinary(frame(first + i, group));
+                session.getBasicRemote().sendBinary(frame(first + from, chunks.subList(from, to)));
             } catch (IOException | RuntimeException e) {
                 return; // the close callback resumes
             }
+            from = to;
         }
         maybeEnd(session);
     }
@@ -640,7 +683,7 @@ public final class EarshotClient implements AutoCloseable {
             notifyAll();
             id = sessionId;
             resume = resumeToken;
-            tail.addAll(unacked);
+            tail.addAll(unacked.subList(unackedHead, unacked.size()));
             tailFirst = unackedFirstSeq;
         }
         JsonNode job = json(send(request("/v1/sessions/" + id + "/job?tail=true")
@@ -887,6 +930,7 @@ public final class EarshotClient implements AutoCloseable {
             notifyAll();
         }
         timer.shutdownNow();
+        sender.shutdownNow();
         if (session != null) {
             try {
                 session.close();

@@ -143,9 +143,13 @@ final class StreamConnection implements AutoCloseable {
         }
     }
 
-    /** Sends {@code start} for 16 kHz mono PCM with the server's default limits and returns {@code started}. */
+    /**
+     * Sends {@code start} for a store-only session (16 kHz mono PCM, the server's default limits) and returns
+     * {@code started}: the benchmark measures the streaming path, not the engine (EngineBenchmark does).
+     */
     JsonNode start() throws Exception {
-        sendText("{\"type\":\"start\",\"codecs\":[\"pcm_s16le\"],\"sample_rate\":16000,\"channels\":1}");
+        sendText("{\"type\":\"start\",\"codecs\":[\"pcm_s16le\"],\"sample_rate\":16000,\"channels\":1,"
+                + "\"transcribe\":false}");
         return expect("started", 10_000);
     }
 
