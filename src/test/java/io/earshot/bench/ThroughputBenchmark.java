@@ -537,8 +537,8 @@ class ThroughputBenchmark {
 
         md.append("## e. Through the Java client (`io.earshot.client.EarshotClient`)\n\n");
         md.append("The same server, driven through Earshot's own Java client on the same Tyrus transport, as a Java "
-                + "back end would: `send` queues a chunk, the client frames what the credit window allows (up to 25 "
-                + "chunks a frame) and drops each chunk from its buffer when its ack comes. Store-only sessions "
+                + "back end would: `send` queues a chunk, the client's sender thread frames what the credit window "
+                + "allows (up to 64 KiB a frame) and drops each chunk from its buffer when its ack comes. Store-only sessions "
                 + "(`transcribe: false`); each session's `ended` must count exactly the chunks it sent.\n\n");
         md.append("| Measurement | Chunks | Rate | Client CPU | Server CPU (user + system) |\n|---|---:|---:|---:|---:|\n");
         md.append(String.format(Locale.ROOT, "| e1. one session, %d-byte chunks, `send(chunk, maxWait)` as fast as "
