@@ -24,8 +24,11 @@ public final class Cli {
     private Cli() {
     }
 
-    /** One stream's audio: the codec, rate and channels to declare, and its chunks (20 ms each). */
-    record Audio(String codec, int sampleRate, int channels, List<byte[]> chunks, long chunkMs) {
+    /**
+     * One stream's audio: the codec, rate and channels to declare, its chunks, and where each chunk starts in
+     * the audio, in microseconds (for {@code --realtime}).
+     */
+    record Audio(String codec, int sampleRate, int channels, List<byte[]> chunks, long[] startMicros) {
     }
 
     public static void main(String[] args) {
@@ -93,7 +96,7 @@ public final class Cli {
             long begin = System.nanoTime();
             for (int i = 0; i < audio.chunks().size(); i++) {
                 if (realtime) {
-                    long due = begin + i * audio.chunkMs() * 1_000_000L;
+                    long due = begin + audio.startMicros()[i] * 1_000L;
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -154,7 +157,11 @@ public final class Cli {
                         chunks.add(Arrays.copyOfRange(b, p, p + n));
                     }
                 }
-                return new Audio("pcm_s16le", rate, channels, chunks, 20);
+                long[] starts = new long[chunks.size()];
+                for (int i = 0; i < starts.length; i++) {
+                    starts[i] = i * 20_000L;
+                }
+                return new Audio("pcm_s16le", rate, channels, chunks, starts);
             }
             at += 8 + size + (size & 1);
         }
@@ -193,6 +200,31 @@ public final class Cli {
         if (packets.isEmpty()) {
             throw new IllegalArgumentException("no Opus packets in the Ogg file");
         }
-        return new Audio("opus", 48_000, Math.max(1, Math.min(2, channels)), packets, 20);
+        long[] starts = new long[packets.size()];
+        long offset = 0;
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = offset;
+            offset += opusPacketMicros(packets.get(i));
+        }
+        return new Audio("opus", 48_000, Math.max(1, Math.min(2, channels)), packets, starts);
+    }
+
+    /** The audio an Opus packet holds, from its TOC byte (RFC 6716, section 3.1); 20 ms if it cannot tell. */
+    static long opusPacketMicros(byte[] p) {
+        if (p.length == 0) {
+            return 20_000;
+        }
+        int config = (p[0] & 0xFF) >> 3;
+        long frame;
+        if (config < 12) {
+            frame = new long[] {10_000, 20_000, 40_000, 60_000}[config % 4]; // SILK
+        } else if (config < 16) {
+            frame = config % 2 == 0 ? 10_000 : 20_000; // hybrid
+        } else {
+            frame = new long[] {2_500, 5_000, 10_000, 20_000}[config % 4]; // CELT
+        }
+        int code = p[0] & 0x03;
+        int frames = code == 0 ? 1 : code < 3 ? 2 : p.length > 1 ? p[1] & 0x3F : 1;
+        return frame * Math.max(1, frames);
     }
 }

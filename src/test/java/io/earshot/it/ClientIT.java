@@ -203,6 +203,39 @@ class ClientIT extends EarshotDeployment {
         }
     }
 
+    /**
+     * The self-contained jar, as a user runs it ({@code java -jar target/earshot-cli.jar}), in its own JVM:
+     * an Ogg Opus file encoded by libopus (opusenc; clip 0880, 40 ms packets) paced in real time.
+     */
+    @Test
+    void theCommandLineJarStreamsAnOggOpusFile() throws Exception {
+        Path jar = Path.of("target/earshot-cli.jar");
+        assertTrue(Files.isRegularFile(jar), "the build makes " + jar);
+        Path ogg = Path.of("src/test/resources/audio/opus/0880-16k-mono-40ms-cvbr.opus");
+        Path out = Files.createTempFile(Path.of("target"), "cli-", ".out");
+        Path err = Files.createTempFile(Path.of("target"), "cli-", ".err");
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), server(serverPort()), ogg.toString(), "--realtime").redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("the command line did not finish in 2 minutes: " + Files.readString(err));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String printed = Files.readString(out);
+        String errors = Files.readString(err);
+        assertEquals(0, p.exitValue(), () -> printed + errors);
+        assertTrue(printed.lines().allMatch(l -> l.matches("\\[\\d+:\\d\\d\\] .*")), printed);
+        List<String> heard = io.earshot.engine.Wer.words(printed.replaceAll("\\[\\d+:\\d\\d\\]", ""));
+        long known = io.earshot.engine.Wer.words("he was not an ill disposed young man").stream()
+                .filter(heard::contains).count();
+        assertTrue(known >= 4, () -> "at least 4 of the clip's 8 words in: " + printed);
+        // --realtime: about the length of the audio (3 s), not the blink a file upload takes.
+        assertTrue(seconds >= 2.5, "paced at the audio's speed: " + seconds + " s");
+        System.out.printf("java -jar earshot-cli.jar, Ogg Opus in real time, %.1f s: %s", seconds, printed);
+    }
+
     @Test
     void theCommandLineStreamsAFileAndPrintsItsTranscript() throws Exception {
         Path wav = Files.createTempFile(Path.of("target"), "cli-", ".wav");
