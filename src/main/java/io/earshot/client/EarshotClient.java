@@ -47,7 +47,10 @@ public final class EarshotClient implements AutoCloseable {
     /** Connection states, as the browser client has them. */
     public enum State { CONNECTING, CONNECTED, RECONNECTING, DISCONNECTED, POLLING }
 
-    /** What the client reports; every method is called on a client thread, one call at a time. */
+    /**
+     * What the client reports. Calls come from the client's threads (the WebSocket container's, its timer's and
+     * its sender's), never while the client holds a lock, and may overlap: keep them short and thread-safe.
+     */
     public interface Listener {
         default void state(State state, int attempt, long delayMs) {
         }
@@ -132,6 +135,12 @@ public final class EarshotClient implements AutoCloseable {
     private int maxFrameBytes = 256 * 1024;
     /** A pump is queued on the sender thread and has not started yet. */
     private boolean pumpQueued;
+    /** No frame goes out before this (System.nanoTime), after a {@code rate_limited} refusal. */
+    private long holdUntil;
+    /** The server's latest {@code retry_after_ms} (going_away, rate_limited, server_busy): the next wait's floor. */
+    private long retryAfterMs;
+    /** {@link #close} was called: nothing more connects, sends or reports. */
+    private boolean closed;
     private long unackedBytes;
     private int attempt;
     private boolean ending;
@@ -256,13 +265,20 @@ public final class EarshotClient implements AutoCloseable {
     }
 
     private void setState(State s, long delayMs) {
+        int tries;
         synchronized (this) {
             state = s;
+            tries = attempt;
         }
-        listener.state(s, attempt, delayMs);
+        listener.state(s, tries, delayMs);
     }
 
     private void connect(State s) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
         setState(s, 0);
         ClientEndpointConfig config = ClientEndpointConfig.Builder.create().preferredSubprotocols(List.of("earshot.v1"))
                 .configurator(bearer()).build();
@@ -280,8 +296,16 @@ public final class EarshotClient implements AutoCloseable {
         public void onOpen(Session session, EndpointConfig config) {
             mine = session;
             session.setMaxTextMessageBufferSize(1 << 20);
+            boolean late;
             synchronized (EarshotClient.this) {
-                ws = session;
+                late = closed;
+                if (!late) {
+                    ws = session;
+                }
+            }
+            if (late) {
+                closeQuietly(session, "client closed");
+                return;
             }
             session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> message(session, text));
             ObjectNode start = JSON.createObjectNode().put("type", "start").put("transcribe", transcribe)
@@ -343,11 +367,26 @@ public final class EarshotClient implements AutoCloseable {
         switch (type) {
             case "started" -> started(session, m);
             case "ack" -> acked(m.path("seq").asLong());
-            case "going_away" -> acked(m.path("last_seq").asLong());
-            case "error" -> serverError(m);
+            case "going_away" -> {
+                synchronized (this) {
+                    retryAfterMs = Math.max(retryAfterMs, m.path("retry_after_ms").asLong(0));
+                }
+                acked(m.path("last_seq").asLong());
+            }
+            case "error" -> serverError(session, m);
             case "ended" -> {
+                long missing;
                 synchronized (this) {
                     ended = true;
+                    missing = nextSeq - 1 - m.path("last_seq").asLong(nextSeq - 1);
+                    notifyAll();
+                }
+                if (missing > 0) {
+                    // The server ended the session (max_duration, a hand-off by HTTP, ...) before taking them:
+                    // they are still in this client, and handOff() can send them to a job.
+                    listener.error(new ClientException("audio_not_stored", missing + " chunk(s) after seq "
+                            + m.path("last_seq").asLong() + " were not stored: the session ended ("
+                            + m.path("reason").asText() + ")."));
                 }
                 listener.event(m);
                 endedFuture.complete(m);
@@ -370,7 +409,11 @@ public final class EarshotClient implements AutoCloseable {
             heartbeatMs = m.path("heartbeat_interval_ms").asLong(heartbeatMs);
             sentSeq = 0;
             endSent = false;
+            holdUntil = 0;
             lastHeard = System.nanoTime();
+            if ("ended".equals(m.path("state").asText())) {
+                ended = true; // resumed after the session ended: nothing more is taken; its ended event follows
+            }
             if (watchdog == null) {
                 long every = Math.max(250, Math.min(heartbeatMs, 5_000));
                 watchdog = timer.scheduleWithFixedDelay(this::checkAlive, every, every, TimeUnit.MILLISECONDS);
@@ -379,13 +422,17 @@ public final class EarshotClient implements AutoCloseable {
         setState(State.CONNECTED, 0);
         acked(m.path("last_acked_seq").asLong());
         pump();
-        timer.schedule(() -> {
-            synchronized (this) {
-                if (ws == session && state == State.CONNECTED) {
-                    attempt = 0;
+        try {
+            timer.schedule(() -> {
+                synchronized (this) {
+                    if (ws == session && state == State.CONNECTED) {
+                        attempt = 0; // a healthy connection: the next drop starts counting again
+                    }
                 }
-            }
-        }, 15, TimeUnit.SECONDS);
+            }, 15, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return;
+        }
         listener.started(m);
         startedFuture.complete(m);
     }
@@ -405,17 +452,24 @@ public final class EarshotClient implements AutoCloseable {
             dead = ws;
             ws = null;
         }
-        // Not on the timer: a close on a silent connection can wait for an answer that never comes.
+        closeQuietly(dead, "heartbeat timeout");
+        dropped(1006, "heartbeat timeout");
+    }
+
+    /**
+     * Closes a connection on a thread of its own: a close on a silent connection can wait for an answer that
+     * never comes, and the caller may be a thread the client needs.
+     */
+    private static void closeQuietly(Session session, String reason) {
         Thread closer = new Thread(() -> {
             try {
-                dead.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout"));
+                session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, reason));
             } catch (IOException | RuntimeException e) {
                 // it is gone either way
             }
         }, "earshot-client-close");
         closer.setDaemon(true);
         closer.start();
-        dropped(1006, "heartbeat timeout");
     }
 
     private void acked(long seq) {
@@ -443,13 +497,42 @@ public final class EarshotClient implements AutoCloseable {
         }
     }
 
-    private void serverError(JsonNode m) {
-        ClientException e = new ClientException(m.path("code").asText(), m.path("message").asText());
-        if (e.code().equals("resume_rejected")) {
+    private void serverError(Session session, JsonNode m) {
+        String code = m.path("code").asText();
+        ClientException e = new ClientException(code, m.path("message").asText());
+        if (code.equals("resume_rejected")) {
+            // The session is gone on the server (grace period over, or not this caller's): this connection is
+            // of no more use, and must not come back through onClose as a drop to resume.
+            synchronized (this) {
+                if (ws == session) {
+                    ws = null;
+                }
+            }
+            closeQuietly(session, "resume rejected");
             exhausted(e);
             return;
         }
+        long resendFrom = switch (code) {
+            case "out_of_order" -> m.path("expected_seq").asLong(0); // resend from there
+            case "window_exceeded" -> m.path("last_acked_seq").asLong(-1) + 1; // and wait for acks
+            case "rate_limited" -> m.path("seq").asLong(0); // the frame from seq was not stored
+            default -> 0;
+        };
+        long wait = m.path("retry_after_ms").asLong(0);
+        synchronized (this) {
+            retryAfterMs = Math.max(retryAfterMs, wait);
+            if (resendFrom > 0 && ws == session) {
+                // Nothing from the refused frame on was stored: send it all again, after the server's wait.
+                sentSeq = Math.max(lastAcked, Math.min(sentSeq, resendFrom - 1));
+                if (wait > 0) {
+                    holdUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+                }
+            }
+        }
         listener.error(e);
+        if (resendFrom > 0) {
+            pumpAfter(wait);
+        }
         boolean started;
         synchronized (this) {
             started = sessionId != null;
@@ -457,6 +540,18 @@ public final class EarshotClient implements AutoCloseable {
         if (!started && (!m.path("fatal").asBoolean() || !m.path("retryable").asBoolean())) {
             startedFuture.completeExceptionally(e);
             close();
+        }
+    }
+
+    private void pumpAfter(long ms) {
+        if (ms <= 0) {
+            pump();
+            return;
+        }
+        try {
+            timer.schedule(this::pump, ms, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed
         }
     }
 
@@ -544,7 +639,12 @@ public final class EarshotClient implements AutoCloseable {
         synchronized (this) {
             pumpQueued = false;
             session = ws;
-            if (session == null || state != State.CONNECTED) {
+            if (session == null || state != State.CONNECTED || ended) {
+                return;
+            }
+            long hold = holdUntil - System.nanoTime();
+            if (holdUntil != 0 && hold > 0) {
+                pumpAfter(TimeUnit.NANOSECONDS.toMillis(hold) + 1);
                 return;
             }
             first = Math.max(sentSeq, lastAcked) + 1;
@@ -559,22 +659,38 @@ public final class EarshotClient implements AutoCloseable {
             sentSeq = first + chunks.size() - 1;
             frameLimit = Math.min(FRAME_TARGET_BYTES, maxFrameBytes);
         }
+        long seq = first;
+        for (ByteBuffer f : frames(first, chunks, frameLimit)) {
+            try {
+                session.getBasicRemote().sendBinary(f);
+            } catch (IOException | RuntimeException e) {
+                synchronized (this) {
+                    if (ws == session) {
+                        sentSeq = Math.min(sentSeq, seq - 1); // not sent: the next pump sends it again
+                    }
+                }
+                return; // and if the connection is gone, the close callback resumes
+            }
+            seq += f.getShort(2) & 0xFFFF;
+        }
+        maybeEnd(session);
+    }
+
+    /** Chunks from {@code first} as frames of at most {@code limit} bytes each (a larger chunk alone). */
+    static List<ByteBuffer> frames(long first, List<byte[]> chunks, int limit) {
+        List<ByteBuffer> out = new ArrayList<>();
         int from = 0;
         while (from < chunks.size()) {
             int to = from;
             int bytes = 8;
             while (to < chunks.size() && to - from < 65_535
-                    && (to == from || bytes + 4 + chunks.get(to).length <= frameLimit)) {
+                    && (to == from || bytes + 4 + chunks.get(to).length <= limit)) {
                 bytes += 4 + chunks.get(to++).length;
             }
-            try {
-                session.getBasicRemote().sendBinary(frame(first + from, chunks.subList(from, to)));
-            } catch (IOException | RuntimeException e) {
-                return; // the close callback resumes
-            }
+            out.add(frame(first + from, chunks.subList(from, to)));
             from = to;
         }
-        maybeEnd(session);
+        return out;
     }
 
     /** Sends {@code end} once every chunk has gone out: the server ends with everything it was sent. */
@@ -614,37 +730,56 @@ public final class EarshotClient implements AutoCloseable {
 
     private void dropped(int code, String reason) {
         long delay;
+        ClientException stop = null;
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             if (ended) {
                 state = State.DISCONNECTED;
                 return;
             }
-            if (code == 1008) {
-                fail(new ClientException("unauthorized", "The server refused the credentials."));
-                return;
+            switch (code) {
+                case 1008 -> stop = new ClientException("unauthorized", "The server refused the credentials.");
+                case 4003 -> stop = new ClientException("session_taken_over",
+                        "Another connection resumed this session; this client stopped.");
+                case 1002 -> stop = new ClientException("protocol_error", "The server closed for a protocol error: "
+                        + reason);
+                default -> {
+                }
             }
-            if (attempt >= delaysMs.size()) {
+            if (stop != null) {
+                state = State.DISCONNECTED;
+                ending = true;
+                notifyAll();
+                delay = 0;
+            } else if (attempt >= delaysMs.size()) {
                 delay = -1;
             } else {
                 delay = Math.round(delaysMs.get(attempt) * (1 + 0.25 * ThreadLocalRandom.current().nextDouble()));
+                delay = Math.max(delay, retryAfterMs); // never sooner than the server asked
+                retryAfterMs = 0;
                 attempt++;
             }
+        }
+        if (stop != null) {
+            // Not retried: the same credentials, or another owner, would get the same answer.
+            listener.state(State.DISCONNECTED, attempt, 0);
+            listener.error(stop);
+            startedFuture.completeExceptionally(stop);
+            endedFuture.completeExceptionally(stop);
+            return;
         }
         if (delay < 0) {
             exhausted(new ClientException("reconnect_exhausted", "The connection was lost and could not be restored."));
             return;
         }
         setState(State.RECONNECTING, delay);
-        timer.schedule(() -> connect(State.RECONNECTING), delay, TimeUnit.MILLISECONDS);
-    }
-
-    private void fail(ClientException e) {
-        state = State.DISCONNECTED;
-        ending = true;
-        notifyAll();
-        listener.error(e);
-        startedFuture.completeExceptionally(e);
-        endedFuture.completeExceptionally(e);
+        try {
+            timer.schedule(() -> connect(State.RECONNECTING), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed
+        }
     }
 
     private void exhausted(ClientException e) {
@@ -663,13 +798,15 @@ public final class EarshotClient implements AutoCloseable {
             endedFuture.completeExceptionally(e);
             return;
         }
-        timer.execute(() -> {
+        Thread t = new Thread(() -> {
             try {
                 endedFuture.complete(handOff());
             } catch (Exception failure) {
                 endedFuture.completeExceptionally(failure);
             }
-        });
+        }, "earshot-client-handoff");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Hands the session off to a job, uploads the unacknowledged tail, follows the job; returns its final record. */
@@ -686,19 +823,26 @@ public final class EarshotClient implements AutoCloseable {
             tail.addAll(unacked.subList(unackedHead, unacked.size()));
             tailFirst = unackedFirstSeq;
         }
-        JsonNode job = json(send(request("/v1/sessions/" + id + "/job?tail=true")
+        // Both requests are retried while the server is unreachable or answers 5xx/429 (a restart, a full queue):
+        // the tail exists only in this client.
+        JsonNode job = json(sendRetrying(() -> request("/v1/sessions/" + id + "/job?tail=true")
                 .header("Earshot-Session-Token", resume).POST(HttpRequest.BodyPublishers.noBody())));
         long from = job.path("next_seq").asLong(tailFirst);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (int i = (int) Math.max(0, from - tailFirst); i < tail.size(); i += 50) {
-            ByteBuffer f = frame(tailFirst + i, tail.subList(i, Math.min(tail.size(), i + 50)));
+        int skip = (int) Math.min(tail.size(), Math.max(0, from - tailFirst));
+        int limit;
+        synchronized (this) {
+            limit = Math.min(FRAME_TARGET_BYTES, maxFrameBytes);
+        }
+        for (ByteBuffer f : frames(tailFirst + skip, tail.subList(skip, tail.size()), limit)) {
             body.writeBytes(ByteBuffer.allocate(4).putInt(f.remaining()).array());
             byte[] bytes = new byte[f.remaining()];
             f.get(bytes);
             body.writeBytes(bytes);
         }
-        json(send(request("/v1/jobs/" + job.path("id").asText() + "/tail").header("Content-Type",
-                "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))));
+        byte[] tailBody = body.toByteArray();
+        json(sendRetrying(() -> request("/v1/jobs/" + job.path("id").asText() + "/tail").header("Content-Type",
+                "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(tailBody))));
         synchronized (this) {
             ended = true;
         }
@@ -721,7 +865,11 @@ public final class EarshotClient implements AutoCloseable {
         JobFollow follow = new JobFollow(jobId);
         int drops = 0;
         while (true) {
+            long began = System.nanoTime();
             int code = follow.live();
+            if (System.nanoTime() - began > TimeUnit.SECONDS.toNanos(15)) {
+                drops = 0; // it was healthy: a blip hours into a long job starts the count again
+            }
             if (isFinal(follow.last)) {
                 return follow.last;
             }
@@ -769,7 +917,7 @@ public final class EarshotClient implements AutoCloseable {
          */
         int live() throws InterruptedException {
             CompletableFuture<Integer> closed = new CompletableFuture<>();
-            long[] heard = {System.nanoTime()};
+            java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
             ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
                     .preferredSubprotocols(List.of("earshot.jobs.v1")).configurator(bearer()).build();
             URI uri = URI.create(stream.toString().replaceAll("/v1/stream$", "") + "/v1/jobs/"
@@ -781,7 +929,7 @@ public final class EarshotClient implements AutoCloseable {
                     public void onOpen(Session s, EndpointConfig c) {
                         s.setMaxTextMessageBufferSize(1 << 20);
                         s.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
-                            heard[0] = System.nanoTime();
+                            heard.set(System.nanoTime());
                             try {
                                 JsonNode m = JSON.readTree(text);
                                 if (m.path("type").asText().equals("job")) {
@@ -807,12 +955,8 @@ public final class EarshotClient implements AutoCloseable {
                 try {
                     return closed.get(1, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
-                    if (System.nanoTime() - heard[0] > deadNanos) {
-                        try {
-                            session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout"));
-                        } catch (IOException | RuntimeException ignored) {
-                            // gone either way
-                        }
+                    if (System.nanoTime() - heard.get() > deadNanos) {
+                        closeQuietly(session, "heartbeat timeout");
                         return 1006;
                     }
                 } catch (java.util.concurrent.ExecutionException e) {
@@ -822,49 +966,64 @@ public final class EarshotClient implements AutoCloseable {
         }
 
         /**
-         * Long-polls until the job is final. Network failures and 5xx answers (a server restarting) are retried
-         * after 1, 2, 4, 8, 8, ... s, for at most two minutes in a row; 429 after its {@code Retry-After}.
+         * Long-polls until the job is final, with {@code If-None-Match}; failures are retried as by
+         * {@link #sendRetrying}. A 304 that comes back early (the server holds only so many long-polls) is
+         * followed by a 2 s pause rather than a new request at once.
          */
         JsonNode poll() throws Exception {
             setState(State.POLLING, 0);
-            long failingSince = 0;
-            int failures = 0;
             while (true) {
-                HttpRequest.Builder get = request("/v1/jobs/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
-                        + "?wait=25").GET();
-                if (last != null) {
-                    get.header("If-None-Match", "\"" + id + "." + lastEventId() + "\"");
-                }
-                HttpResponse<String> r;
-                long retryMs;
-                try {
-                    r = EarshotClient.this.send(get);
-                    if (r.statusCode() == 304) {
-                        failures = 0;
-                        continue;
+                long asked = System.nanoTime();
+                HttpResponse<String> r = sendRetrying(() -> {
+                    HttpRequest.Builder get = request("/v1/jobs/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                            + "?wait=25").GET();
+                    if (last != null) {
+                        get.header("If-None-Match", "\"" + id + "." + lastEventId() + "\"");
                     }
-                    if (r.statusCode() < 500 && r.statusCode() != 429) {
-                        JsonNode job = json(r);
-                        failures = 0;
-                        record(job, "polling");
-                        if (isFinal(last)) {
-                            return last;
-                        }
-                        continue;
+                    return get;
+                });
+                if (r.statusCode() == 304) {
+                    if (System.nanoTime() - asked < TimeUnit.SECONDS.toNanos(5)) {
+                        Thread.sleep(2_000);
                     }
-                    retryMs = r.headers().firstValue("Retry-After").map(v -> Long.parseLong(v.trim()) * 1000)
-                            .orElse(0L);
-                } catch (IOException | NumberFormatException e) {
-                    retryMs = 0;
+                    continue;
                 }
-                long now = System.nanoTime();
-                if (failures++ == 0) {
-                    failingSince = now;
-                } else if (now - failingSince > TimeUnit.MINUTES.toNanos(2)) {
-                    throw new ClientException("server_unreachable", "The job's server did not answer for two minutes.");
+                record(json(r), "polling");
+                if (isFinal(last)) {
+                    return last;
                 }
-                Thread.sleep(Math.max(retryMs, 1000L << Math.min(3, failures - 1)));
             }
+        }
+    }
+
+    /**
+     * Sends a request, again while the server cannot be reached or answers 5xx or 429 (a restart, a full
+     * queue): after 1, 2, 4, 8, 8, ... s, or its {@code Retry-After} if longer, for at most two minutes in a
+     * row; then {@code server_unreachable}. Other answers are returned as they are.
+     */
+    private HttpResponse<String> sendRetrying(Supplier<HttpRequest.Builder> request) throws Exception {
+        long since = System.nanoTime();
+        for (int failures = 1; ; failures++) {
+            long retryMs = 0;
+            try {
+                HttpResponse<String> r = send(request.get());
+                if (r.statusCode() < 500 && r.statusCode() != 429) {
+                    return r;
+                }
+                retryMs = r.headers().firstValue("Retry-After").map(v -> {
+                    try {
+                        return Long.parseLong(v.trim()) * 1000;
+                    } catch (NumberFormatException e) {
+                        return 0L;
+                    }
+                }).orElse(0L);
+            } catch (IOException e) {
+                // unreachable: retried
+            }
+            if (System.nanoTime() - since > TimeUnit.MINUTES.toNanos(2)) {
+                throw new ClientException("server_unreachable", "The server did not answer for two minutes.");
+            }
+            Thread.sleep(Math.max(retryMs, 1000L << Math.min(3, failures - 1)));
         }
     }
 
@@ -927,10 +1086,14 @@ public final class EarshotClient implements AutoCloseable {
             ws = null;
             state = State.DISCONNECTED;
             ending = true;
+            closed = true;
             notifyAll();
         }
         timer.shutdownNow();
         sender.shutdownNow();
+        ClientException gone = new ClientException("closed", "The client was closed.");
+        startedFuture.completeExceptionally(gone); // no effect on futures already complete
+        endedFuture.completeExceptionally(gone);
         if (session != null) {
             try {
                 session.close();

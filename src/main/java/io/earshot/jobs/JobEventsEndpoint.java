@@ -45,11 +45,11 @@ public class JobEventsEndpoint {
         if (access instanceof Access.Denied denied) {
             if (denied.unauthorized()
                     && Access.current().refused(io.earshot.stream.PeerAddress.of(ws)) > 0) {
-                JobWatchers.refuse(ws, CloseCodes.TRY_AGAIN_LATER, "rate_limited",
+                watchers.refuse(ws, CloseCodes.TRY_AGAIN_LATER, "rate_limited",
                         "Too many connections with refused credentials from this address; try again later.");
                 return;
             }
-            JobWatchers.refuse(ws, CloseCodes.POLICY_VIOLATION, denied.code(), denied.message());
+            watchers.refuse(ws, CloseCodes.POLICY_VIOLATION, denied.code(), denied.message());
             return;
         }
         long after = 0;
@@ -61,7 +61,7 @@ public class JobEventsEndpoint {
                 after = -1;
             }
             if (after < 0) {
-                JobWatchers.refuse(ws, JobWatchers.CLOSE_BAD_REQUEST, "bad_request",
+                watchers.refuse(ws, JobWatchers.CLOSE_BAD_REQUEST, "bad_request",
                         "after must be an event_id: a whole number, 0 or more.");
                 return;
             }

@@ -146,10 +146,20 @@ public class JobWatchers {
         JobRecord latest = jobs.get(id);
         if (latest != null) {
             s.offer(latest);
-            if (latest.stage().isFinal() && latest.eventId() <= after) {
-                // not from inside @OnOpen (see refuse): a moment later, once the handshake is answered
-                scheduler.schedule(s::finishedAlready, 100, TimeUnit.MILLISECONDS);
+        }
+        // Nothing is sent from inside @OnOpen (see refuse): the queued records go out a moment later, once the
+        // handshake is answered (a CI run saw a subscription to a finished job get nothing, and never close).
+        boolean finished = latest != null && latest.stage().isFinal() && latest.eventId() <= after;
+        Runnable open = () -> {
+            s.open();
+            if (finished) {
+                s.finishedAlready();
             }
+        };
+        try {
+            scheduler.schedule(open, AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            open.run(); // the scheduler is going away with the application
         }
     }
 
@@ -202,7 +212,23 @@ public class JobWatchers {
      * after the container has written the handshake's answer. Closing at once, before that, breaks the
      * container's handling of the connection (Payara Micro then fails later requests with 500).
      */
-    static void refuse(Session ws, int closeCode, String code, String message) {
+    /**
+     * Refuses a subscription: an {@code error} message, then the close once it has gone out. Called from
+     * {@code @OnOpen}, so both happen {@value #AFTER_OPEN_MS} ms later: a send or close from inside
+     * {@code @OnOpen}, before Payara has written the handshake's answer, can be lost or break the connection.
+     */
+    void refuse(Session ws, int closeCode, String code, String message) {
+        try {
+            scheduler.schedule(() -> refuseNow(ws, closeCode, code, message), AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            refuseNow(ws, closeCode, code, message);
+        }
+    }
+
+    /** How long after {@code @OnOpen} the first message of a subscription goes out. */
+    static final long AFTER_OPEN_MS = 50;
+
+    private static void refuseNow(Session ws, int closeCode, String code, String message) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "error");
         m.put("code", code);
@@ -236,6 +262,8 @@ public class JobWatchers {
         private boolean sending;
         private final java.util.ArrayDeque<String> pendingControl = new java.util.ArrayDeque<>();
         private boolean closing;
+        /** Sending may start: set a moment after {@code @OnOpen} (see refuse). */
+        private boolean open;
 
         Subscriber(Session ws, String jobId, long after, int capacity) {
             this.ws = ws;
@@ -265,6 +293,11 @@ public class JobWatchers {
             }
         }
 
+        synchronized void open() {
+            open = true;
+            pump();
+        }
+
         /** The client has seen the final record already: nothing to send, the subscription is over. */
         synchronized void finishedAlready() {
             if (!sending && pending.isEmpty()) {
@@ -275,7 +308,7 @@ public class JobWatchers {
 
         /** Sends what is waiting, if nothing is in flight. Called with the lock held. */
         private void pump() {
-            if (sending || closing) {
+            if (sending || closing || !open) {
                 return;
             }
             String text;
