@@ -314,6 +314,7 @@ export class EarshotSession extends EventTarget {
     // Everything not acknowledged goes again, in order from last_acked_seq + 1: the server drops what it has.
     this.sentSeq = 0;
     this._endSent = false;
+    this._holdUntil = 0;
     this._acked(m.last_acked_seq || 0);
     this._pump();
     clearInterval(this._pinger);
@@ -373,6 +374,20 @@ export class EarshotSession extends EventTarget {
       this._fail(err);
       return;
     }
+    // A frame refused without being stored: everything from the chunk the server names goes again, after its
+    // wait (rate_limited), or as acks make room (window_exceeded), or at once (out_of_order).
+    const from = m.code === "out_of_order" ? m.expected_seq
+      : m.code === "window_exceeded" ? (m.last_acked_seq ?? -1) + 1
+        : m.code === "rate_limited" && this.sessionId ? m.seq : 0;
+    if (from > 0) {
+      this.sentSeq = Math.max(this.lastAckedSeq, Math.min(this.sentSeq, from - 1));
+      if (m.retry_after_ms > 0) {
+        this._holdUntil = Date.now() + m.retry_after_ms;
+        this._later(() => this._pump(), m.retry_after_ms);
+      } else {
+        this._pump();
+      }
+    }
     // Otherwise the session goes on, or the connection closes and the client comes back after the wait.
     this._emit("error", err);
   }
@@ -411,7 +426,8 @@ export class EarshotSession extends EventTarget {
 
   _pump() {
     const ws = this._ws;
-    if (!ws || ws.readyState !== 1 || this.state !== State.CONNECTED) {
+    if (!ws || ws.readyState !== 1 || this.state !== State.CONNECTED || this.ended
+      || (this._holdUntil && Date.now() < this._holdUntil)) {
       return;
     }
     const pending = this.unacked.filter((c) => c.seq > this.sentSeq && c.seq <= this.lastAckedSeq + this.window);
@@ -420,8 +436,9 @@ export class EarshotSession extends EventTarget {
       ws.send(audioFrame(group[0].seq, group.map((c) => c.bytes)));
       this.sentSeq = group[group.length - 1].seq;
     }
-    // `end` goes out once every chunk has: the server ends with everything it was sent.
-    if (this.ending && !this.ended && !this._endSent && this.sentSeq >= this.nextSeq - 1) {
+    // `end` goes out once every chunk is stored (acknowledged): the server ends with everything, even when it
+    // refused a frame that must go again.
+    if (this.ending && !this.ended && !this._endSent && this.lastAckedSeq >= this.nextSeq - 1) {
       this._endSent = true;
       ws.send(JSON.stringify({ type: "end" }));
     }
@@ -431,7 +448,7 @@ export class EarshotSession extends EventTarget {
   end() {
     const p = new Promise((resolve, reject) => this._endWaiters.push({ resolve, reject }));
     this.ending = true;
-    this._pump(); // sends end once every chunk is out
+    this._pump(); // sends end once every chunk is stored
     return p;
   }
 

@@ -187,10 +187,42 @@ test("end goes out only after every chunk, even those waiting for the credit win
   ws.reply({ type: "ack", seq: 2 });
   ws.reply({ type: "ack", seq: 4 });
   assert.deepEqual(ws.seqs(), [1, 2, 3, 4, 5]);
-  assert.equal(ws.sent.at(-1).type, "end", "end after the last chunk");
+  assert.ok(!ws.sent.some((m) => m.type === "end"), "no end while a chunk is not stored yet");
   ws.reply({ type: "ack", seq: 5 });
+  assert.equal(ws.sent.at(-1).type, "end", "end once the last chunk is stored");
   ws.reply({ type: "ended", event_seq: 1, last_seq: 5, transcription: "complete" });
   assert.equal((await ending).last_seq, 5);
+});
+
+test("a frame refused unstored goes again from the chunk named, after the server's wait", async () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"] });
+  try {
+    FakeSocket.all = [];
+    FakeSocket.refuse = false;
+    const s = new EarshotSession({ url: "ws://127.0.0.1:8080", WebSocket: FakeSocket, fetch: () => null });
+    const errors = [];
+    s.addEventListener("error", (e) => errors.push(e.detail.code));
+    const ready = s.start();
+    await tick();
+    const ws = FakeSocket.all[0];
+    ws.reply(started());
+    await ready;
+    for (let i = 1; i <= 3; i++) {
+      s.send(Uint8Array.of(i, 0));
+    }
+    ws.reply({ type: "ack", seq: 1 });
+    ws.reply({ type: "error", code: "rate_limited", seq: 2, retry_after_ms: 1000, fatal: false, retryable: true });
+    s.send(Uint8Array.of(4, 0));
+    assert.deepEqual(ws.seqs(), [1, 2, 3], "held for the server's wait");
+    mock.timers.tick(1000);
+    assert.deepEqual(ws.seqs(), [1, 2, 3, 2, 3, 4], "then sent again from chunk 2");
+    assert.deepEqual(errors, ["rate_limited"]);
+    ws.reply({ type: "error", code: "out_of_order", seq: 3, expected_seq: 3, fatal: false });
+    assert.deepEqual(ws.seqs(), [1, 2, 3, 2, 3, 4, 3, 4], "out_of_order: again from expected_seq at once");
+    s.disconnect();
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test("a job followed live is subscribed again with after= when it drops, each record once; polling after that",

@@ -144,7 +144,7 @@ public final class EarshotClient implements AutoCloseable {
     private long unackedBytes;
     private int attempt;
     private boolean ending;
-    /** {@code end} went out on the current connection (after every chunk did). */
+    /** {@code end} went out on the current connection (once every chunk was stored). */
     private boolean endSent;
     private boolean ended;
     /** When the current connection last received anything (System.nanoTime), and its heartbeat interval. */
@@ -693,10 +693,13 @@ public final class EarshotClient implements AutoCloseable {
         return out;
     }
 
-    /** Sends {@code end} once every chunk has gone out: the server ends with everything it was sent. */
+    /**
+     * Sends {@code end} once every chunk is stored (acknowledged): the server ends with everything, even when it
+     * refused a frame that had to go again.
+     */
     private void maybeEnd(Session session) {
         synchronized (this) {
-            if (!ending || ended || endSent || sentSeq < nextSeq - 1 || ws != session) {
+            if (!ending || ended || endSent || lastAcked < nextSeq - 1 || ws != session) {
                 return;
             }
             endSent = true;
@@ -724,7 +727,7 @@ public final class EarshotClient implements AutoCloseable {
             ending = true;
             notifyAll();
         }
-        pump(); // sends end once every chunk is out
+        pump(); // sends end once every chunk is stored
         return endedFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 

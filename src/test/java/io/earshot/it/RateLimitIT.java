@@ -88,6 +88,44 @@ class RateLimitIT {
                 System.out.printf("rate limits: audio refused at chunk 501 (retry after %d ms), upload stopped after "
                         + "%d bytes, 5th connection refused (retry after %d ms)%n", retry, kept,
                         error.path("retry_after_ms").asLong());
+
+                // The Java client over the same budgets: its connection is refused (1013) and it comes back no
+                // sooner than the retry hint; its audio, more than the budget holds, is refused frame by frame
+                // and sent again after each hint, until every chunk is stored.
+                List<Long> waits = java.util.Collections.synchronizedList(new ArrayList<>());
+                List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+                long t0 = System.nanoTime();
+                try (io.earshot.client.EarshotClient client = io.earshot.client.EarshotClient.builder(
+                        server.uri("/").toString()).transcribe(false).fallbackToJob(false)
+                        .listener(new io.earshot.client.EarshotClient.Listener() {
+                            @Override
+                            public void state(io.earshot.client.EarshotClient.State state, int attempt, long delayMs) {
+                                if (state == io.earshot.client.EarshotClient.State.RECONNECTING && delayMs > 0) {
+                                    waits.add(delayMs);
+                                }
+                            }
+
+                            @Override
+                            public void error(io.earshot.client.EarshotClient.ClientException e) {
+                                errors.add(e.code());
+                            }
+                        }).build()) {
+                    client.start(Duration.ofSeconds(90));
+                    double connectedAfter = (System.nanoTime() - t0) / 1e9;
+                    List<byte[]> five = chunks.subList(0, 250); // 5 s of audio, beyond what has refilled
+                    for (byte[] chunk : five) {
+                        client.send(chunk);
+                    }
+                    JsonNode ended = client.end(Duration.ofSeconds(90));
+                    assertEquals(250, ended.path("last_seq").asLong(), ended::toString);
+                    assertEquals(250L * 640, ended.path("bytes").asLong(), ended::toString);
+                    assertTrue(errors.contains("rate_limited"), () -> "audio refused on the way: " + errors);
+                    assertTrue(waits.get(0) >= error.path("retry_after_ms").asLong() - 1_000,
+                            () -> "reconnected no sooner than the server's hint " + error + ": " + waits);
+                    System.out.printf("java client under the limits: connected after %.1f s (waited %s ms), all 250 "
+                            + "chunks stored after %s; %.1f s in all%n", connectedAfter, waits, errors,
+                            (System.nanoTime() - t0) / 1e9);
+                }
             } finally {
                 for (StreamClient c : open) {
                     c.close();
