@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The demo page and {@code earshot.js} in a real, headless Chromium (Debian's {@code chromium}, driven by npm
  * {@code playwright-core}), against a real server (its own Payara Micro, the development settings): the node test
- * runner runs {@code src/test/e2e/demo.test.mjs}, with a fake microphone playing LibriVox speech. Screenshots of
+ * runner runs {@code src/test/e2e/client.test.mjs} (earshot.js alone) and {@code src/test/e2e/demo.test.mjs}, with
+ * a fake microphone playing LibriVox speech. Screenshots of
  * the page in its states go to {@code target/e2e-shots}. Skipped, with a message, where Chromium, Node.js or npm
  * are missing; {@code .ci/run} installs them.
  */

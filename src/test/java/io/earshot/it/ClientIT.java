@@ -65,7 +65,7 @@ class ClientIT extends EarshotDeployment {
 
     @Test
     void throughCutConnectionsEveryChunkAndTranscriptArrivesOnce() throws Exception {
-        List<byte[]> chunks = JobsIT.chunks(LibriVox.clips().subList(0, 3));
+        List<byte[]> chunks = JobsIT.chunks(LibriVox.clips().subList(0, 2));
         Recorded seen = new Recorded();
         try (CuttableProxy proxy = new CuttableProxy(serverPort());
                 EarshotClient client = EarshotClient.builder(server(proxy.port())).reconnectDelaysMs(QUICK)
