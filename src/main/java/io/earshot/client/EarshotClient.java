@@ -39,8 +39,8 @@ import java.util.function.Supplier;
  * reconnection is exhausted, hand the session off to a job, upload only the unacknowledged tail and follow the
  * job to its end.
  *
- * <p>Thread-safe: {@link #send} may be called from any thread. Listener callbacks come on the WebSocket
- * container's threads and the client's own timer thread. Tested by ClientIT against the real server.
+ * <p>Thread-safe: {@link #send} may be called from any thread (see {@link Listener} for where callbacks come
+ * from). Tested by ClientIT against the real server.
  */
 public final class EarshotClient implements AutoCloseable {
 
@@ -290,11 +290,8 @@ public final class EarshotClient implements AutoCloseable {
     }
 
     private final class Conn extends Endpoint {
-        private Session mine;
-
         @Override
         public void onOpen(Session session, EndpointConfig config) {
-            mine = session;
             session.setMaxTextMessageBufferSize(1 << 20);
             boolean late;
             synchronized (EarshotClient.this) {
@@ -652,10 +649,6 @@ public final class EarshotClient implements AutoCloseable {
             for (long seq = first; seq <= last; seq++) {
                 chunks.add(unacked.get(unackedHead + (int) (seq - unackedFirstSeq)));
             }
-            if (chunks.isEmpty()) {
-                maybeEnd(session);
-                return;
-            }
             sentSeq = first + chunks.size() - 1;
             frameLimit = Math.min(FRAME_TARGET_BYTES, maxFrameBytes);
         }
@@ -731,6 +724,11 @@ public final class EarshotClient implements AutoCloseable {
         return endedFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The {@code n}th reconnect delay, stretched by up to 25 % so that clients dropped together spread out. */
+    private long jittered(int n) {
+        return Math.round(delaysMs.get(n) * (1 + 0.25 * ThreadLocalRandom.current().nextDouble()));
+    }
+
     private void dropped(int code, String reason) {
         long delay;
         ClientException stop = null;
@@ -759,8 +757,7 @@ public final class EarshotClient implements AutoCloseable {
             } else if (attempt >= delaysMs.size()) {
                 delay = -1;
             } else {
-                delay = Math.round(delaysMs.get(attempt) * (1 + 0.25 * ThreadLocalRandom.current().nextDouble()));
-                delay = Math.max(delay, retryAfterMs); // never sooner than the server asked
+                delay = Math.max(jittered(attempt), retryAfterMs); // never sooner than the server asked
                 retryAfterMs = 0;
                 attempt++;
             }
@@ -888,8 +885,7 @@ public final class EarshotClient implements AutoCloseable {
             if (poll) {
                 return follow.poll();
             }
-            long delay = Math.round(delaysMs.get(drops++) * (1 + 0.25 * ThreadLocalRandom.current().nextDouble()));
-            Thread.sleep(delay);
+            Thread.sleep(jittered(drops++));
         }
     }
 

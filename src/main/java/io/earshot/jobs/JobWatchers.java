@@ -208,11 +208,6 @@ public class JobWatchers {
     }
 
     /**
-     * Sends an error and closes. Called from {@code @OnOpen}: the close waits for the send to complete, which is
-     * after the container has written the handshake's answer. Closing at once, before that, breaks the
-     * container's handling of the connection (Payara Micro then fails later requests with 500).
-     */
-    /**
      * Refuses a subscription: an {@code error} message, then the close once it has gone out. Called from
      * {@code @OnOpen}, so both happen {@value #AFTER_OPEN_MS} ms later: a send or close from inside
      * {@code @OnOpen}, before Payara has written the handshake's answer, can be lost or break the connection.
