@@ -2,10 +2,10 @@ package io.earshot.api;
 
 import io.earshot.jobs.JobResource;
 import io.earshot.jobs.TusResource;
+import io.earshot.ops.StatusResource;
 import io.earshot.security.Access;
 import io.earshot.stream.SessionAudioResource;
 import io.earshot.stream.SessionJobResource;
-import io.earshot.stream.StatusResource;
 import jakarta.annotation.Priority;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.HttpMethod;

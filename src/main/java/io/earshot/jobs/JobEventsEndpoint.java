@@ -44,7 +44,7 @@ public class JobEventsEndpoint {
         Access.Outcome access = HandshakeCheck.outcome(ws.getUserProperties());
         if (access instanceof Access.Denied denied) {
             if (denied.unauthorized()
-                    && Access.current().refused(io.earshot.stream.PeerAddress.of(ws)) > 0) {
+                    && Access.current().refused(io.earshot.security.PeerAddress.of(ws)) > 0) {
                 watchers.refuse(ws, CloseCodes.TRY_AGAIN_LATER, "rate_limited",
                         "Too many connections with refused credentials from this address; try again later.");
                 return;

@@ -1,7 +1,6 @@
 package io.earshot.stream;
 
 import io.earshot.config.EarshotConfig;
-import io.earshot.engine.EngineService;
 import io.earshot.jobs.JobService;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.CloseCodes;
@@ -9,6 +8,7 @@ import io.earshot.protocol.ErrorCode;
 import io.earshot.protocol.ServerMessage;
 import io.earshot.spool.AudioSpool;
 import io.earshot.spool.SessionSpool;
+import io.earshot.transcription.EngineService;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;

@@ -11,6 +11,7 @@ import io.earshot.protocol.ServerMessageEncoder;
 import io.earshot.security.Access;
 import io.earshot.security.Authenticator;
 import io.earshot.security.HandshakeCheck;
+import io.earshot.security.PeerAddress;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DecodeException;

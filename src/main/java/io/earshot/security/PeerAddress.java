@@ -1,4 +1,4 @@
-package io.earshot.stream;
+package io.earshot.security;
 
 import jakarta.websocket.Session;
 import java.lang.reflect.Method;

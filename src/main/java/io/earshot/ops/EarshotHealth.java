@@ -1,8 +1,8 @@
-package io.earshot.health;
+package io.earshot.ops;
 
-import io.earshot.engine.EngineService;
 import io.earshot.jobs.JobService;
 import io.earshot.stream.SessionRegistry;
+import io.earshot.transcription.EngineService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;

@@ -1,7 +1,8 @@
-package io.earshot.stream;
+package io.earshot.ops;
 
 import io.earshot.jobs.JobService;
 import io.earshot.protocol.Json;
+import io.earshot.stream.SessionRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

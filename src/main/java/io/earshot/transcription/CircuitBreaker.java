@@ -1,4 +1,4 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import java.util.function.LongSupplier;
 

@@ -1,5 +1,8 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
+import io.earshot.engine.EngineException;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.TranscriptionEngine;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;

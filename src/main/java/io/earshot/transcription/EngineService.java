@@ -1,7 +1,12 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import io.earshot.audio.EngineFormat;
 import io.earshot.config.EarshotConfig;
+import io.earshot.engine.EngineException;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.SpeakerTurn;
+import io.earshot.engine.TranscriptionEngine;
+import io.earshot.engine.sphinx4.Sphinx4Engine;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -13,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;

@@ -1,9 +1,13 @@
-package io.earshot.engine;
+package io.earshot.engine.sphinx4;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.earshot.config.EarshotConfig;
+import io.earshot.engine.LibriVox;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.Wer;
+import io.earshot.transcription.BatchTranscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

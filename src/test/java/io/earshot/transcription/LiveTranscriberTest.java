@@ -1,8 +1,10 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.earshot.engine.LibriVox;
+import io.earshot.engine.Recognition;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

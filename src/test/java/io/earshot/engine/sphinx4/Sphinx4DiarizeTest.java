@@ -1,4 +1,4 @@
-package io.earshot.engine;
+package io.earshot.engine.sphinx4;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.earshot.audio.Signals;
 import io.earshot.config.EarshotConfig;
+import io.earshot.engine.EngineException;
+import io.earshot.engine.LibriVox;
+import io.earshot.engine.SpeakerTurn;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,7 +1,10 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import io.earshot.audio.EngineFormat;
 import io.earshot.audio.PcmSink;
+import io.earshot.engine.EngineException;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.TranscriptionEngine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

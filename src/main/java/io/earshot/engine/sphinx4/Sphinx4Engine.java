@@ -1,4 +1,4 @@
-package io.earshot.engine;
+package io.earshot.engine.sphinx4;
 
 import edu.cmu.sphinx.api.AbstractSpeechRecognizer;
 import edu.cmu.sphinx.api.Configuration;
@@ -7,6 +7,10 @@ import edu.cmu.sphinx.api.SpeechResult;
 import edu.cmu.sphinx.result.WordResult;
 import edu.cmu.sphinx.util.LogMath;
 import io.earshot.config.EarshotConfig;
+import io.earshot.engine.EngineException;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.SpeakerTurn;
+import io.earshot.engine.TranscriptionEngine;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,7 +1,8 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import io.earshot.audio.EngineFormat;
 import io.earshot.audio.PcmSink;
+import io.earshot.engine.Recognition;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;

@@ -1,9 +1,9 @@
-package io.earshot.health;
+package io.earshot.ops;
 
-import io.earshot.engine.EngineService;
 import io.earshot.jobs.JobService;
 import io.earshot.stream.SessionRegistry;
 import io.earshot.telemetry.Telemetry;
+import io.earshot.transcription.EngineService;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;

@@ -1,9 +1,12 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.earshot.engine.EngineException;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.TranscriptionEngine;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package io.earshot.engine;
+package io.earshot.engine.sphinx4;
 
 import edu.cmu.sphinx.frontend.util.StreamDataSource;
 import edu.cmu.sphinx.linguist.dictionary.Dictionary;
@@ -10,6 +10,8 @@ import edu.cmu.sphinx.result.WordResult;
 import edu.cmu.sphinx.util.LogMath;
 import edu.cmu.sphinx.util.props.ConfigurationManager;
 import edu.cmu.sphinx.util.props.ConfigurationManagerUtils;
+import io.earshot.engine.EngineException;
+import io.earshot.engine.Recognition;
 import java.io.ByteArrayInputStream;
 import java.net.MalformedURLException;
 import java.util.ArrayList;

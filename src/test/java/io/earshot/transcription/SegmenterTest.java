@@ -1,4 +1,4 @@
-package io.earshot.engine;
+package io.earshot.transcription;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

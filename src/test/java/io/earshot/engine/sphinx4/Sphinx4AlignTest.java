@@ -1,4 +1,4 @@
-package io.earshot.engine;
+package io.earshot.engine.sphinx4;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.earshot.config.EarshotConfig;
+import io.earshot.engine.EngineException;
+import io.earshot.engine.LibriVox;
+import io.earshot.engine.Recognition;
+import io.earshot.engine.Wer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
