@@ -1,11 +1,6 @@
 package io.earshot.api;
 
-import io.earshot.jobs.JobResource;
-import io.earshot.jobs.TusResource;
-import io.earshot.ops.StatusResource;
 import io.earshot.security.Access;
-import io.earshot.stream.SessionAudioResource;
-import io.earshot.stream.SessionJobResource;
 import jakarta.annotation.Priority;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.HttpMethod;
@@ -23,10 +18,11 @@ import java.util.List;
  * (discovery): {@code Authorization: Bearer <API key or token>}, or a token as the {@code access_token} query
  * parameter. Missing or bad credentials get 401 {@code unauthorized} with {@code WWW-Authenticate: Bearer}; a
  * token without the scope of the resource matched ({@code jobs} for jobs and uploads, {@code stream} for
- * sessions) gets 403 {@code forbidden}; {@code POST /v1/tokens} takes an API key only. The scope follows the
- * resource class the request was routed to, never the path's text (which can carry matrix parameters), and a
- * resource this filter does not know is refused. Refused credentials count against the caller's network address
- * ({@link Access#refused}); beyond that budget the answer is 429 {@code rate_limited}. The identity found is kept
+ * sessions) gets 403 {@code forbidden}; {@code POST /v1/tokens} takes an API key only. What a resource takes is
+ * its {@link Credential} annotation, read from the resource class the request was routed to, never from the
+ * path's text (which can carry matrix parameters); a resource without one is refused. Refused credentials count
+ * against the caller's network address ({@link Access#refused}); beyond that budget the answer is 429
+ * {@code rate_limited}. The identity found is kept
  * for the resource ({@link Caller}).
  */
 @Provider
@@ -42,26 +38,22 @@ public class AuthFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) {
         Class<?> matched = resource.getResourceClass();
-        if (request.getMethod().equals(HttpMethod.OPTIONS) || is(matched, StatusResource.class)) {
+        Credential taken = matched == null ? null : matched.getAnnotation(Credential.class);
+        if (request.getMethod().equals(HttpMethod.OPTIONS) || taken != null && taken.value().equals(Credential.NONE)) {
             return;
         }
-        String scope;
-        if (is(matched, JobResource.class) || is(matched, TusResource.class)) {
-            scope = Access.SCOPE_JOBS;
-        } else if (is(matched, SessionAudioResource.class) || is(matched, SessionJobResource.class)) {
-            scope = Access.SCOPE_STREAM;
-        } else if (is(matched, TokenResource.class)) {
-            scope = null; // an API key, checked below
-        } else {
+        if (taken == null) {
             request.abortWith(ApiError.response(Response.Status.FORBIDDEN, "forbidden",
                     "This resource is not open to any credential."));
             return;
         }
+        boolean apiKeyOnly = taken.value().equals(Credential.API_KEY);
+        String scope = apiKeyOnly ? null : taken.value(); // an API key is checked below
         Access access = Access.current();
         Access.Outcome outcome = access.check(request.getHeaderString("Authorization"),
                 request.getUriInfo().getQueryParameters().getFirst(Access.TOKEN_PARAM), List.of(), scope);
         if (outcome instanceof Access.Allowed allowed) {
-            if (is(matched, TokenResource.class) && allowed.who().viaToken()) {
+            if (apiKeyOnly && allowed.who().viaToken()) {
                 request.abortWith(ApiError.response(Response.Status.FORBIDDEN, "forbidden",
                         "Tokens are minted with an API key (Authorization: Bearer <API key>), not with a token."));
                 return;
@@ -88,10 +80,5 @@ public class AuthFilter implements ContainerRequestFilter {
                     .header("WWW-Authenticate", "Bearer realm=\"earshot\", error=\"insufficient_scope\", scope=\""
                             + scope + "\"").build());
         }
-    }
-
-    /** The class a request was routed to, or a container subclass of it (a CDI proxy). */
-    private static boolean is(Class<?> matched, Class<?> resourceClass) {
-        return matched != null && resourceClass.isAssignableFrom(matched);
     }
 }

@@ -23,6 +23,7 @@ import java.util.TreeSet;
  * {@code earshot.auth.token-ttl-s}. The token names the key's identity, so sessions and jobs made with it belong
  * to that identity.
  */
+@Credential(Credential.API_KEY)
 @Path("tokens")
 public class TokenResource {
 

@@ -2,8 +2,11 @@ package io.earshot.jobs;
 
 import io.earshot.api.ApiError;
 import io.earshot.api.Caller;
+import io.earshot.api.Credential;
 import io.earshot.protocol.Json;
+import io.earshot.security.Access;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -14,7 +17,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -33,6 +35,7 @@ import java.util.logging.Logger;
  * bounded long-poll), fetch the transcript in four formats, cancel or delete. The contract is
  * docs/api/jobs.md.
  */
+@Credential(Access.SCOPE_JOBS)
 @Path("jobs")
 public class JobResource {
 

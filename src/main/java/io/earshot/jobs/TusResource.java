@@ -2,7 +2,10 @@ package io.earshot.jobs;
 
 import io.earshot.api.ApiError;
 import io.earshot.api.Caller;
+import io.earshot.api.Credential;
+import io.earshot.security.Access;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.HEAD;
@@ -12,7 +15,6 @@ import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -32,6 +34,7 @@ import java.util.logging.Logger;
  * unmodified. Each upload is a job in stage Uploading, with the same id: {@code /v1/uploads/{id}} takes the
  * bytes, {@code /v1/jobs/{id}} follows the job. The contract is docs/api/jobs.md.
  */
+@Credential(Access.SCOPE_JOBS)
 @Path("uploads")
 public class TusResource {
 

@@ -1,5 +1,6 @@
 package io.earshot.ops;
 
+import io.earshot.api.Credential;
 import io.earshot.jobs.JobService;
 import io.earshot.protocol.Json;
 import io.earshot.stream.SessionRegistry;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code GET /v1/status}: how many connections, sessions and jobs the server holds right now. */
+@Credential(Credential.NONE)
 @Path("status")
 public class StatusResource {
 

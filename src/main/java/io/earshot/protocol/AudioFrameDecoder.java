@@ -1,16 +1,24 @@
 package io.earshot.protocol;
 
-import io.earshot.config.EarshotConfig;
 import jakarta.websocket.DecodeException;
 import jakarta.websocket.Decoder;
 import java.nio.ByteBuffer;
 
-/** Decodes binary WebSocket messages into {@link AudioFrame}s. */
-public final class AudioFrameDecoder implements Decoder.Binary<AudioFrame> {
+/**
+ * Decodes binary WebSocket messages into {@link AudioFrame}s, refusing any larger than its limit. The container
+ * instantiates decoders with no arguments: the endpoint names a subclass that passes the configured limit.
+ */
+public class AudioFrameDecoder implements Decoder.Binary<AudioFrame> {
+
+    private final int limit;
+
+    /** @param limit most bytes a binary message may have ({@code earshot.limits.max-binary-payload}) */
+    public AudioFrameDecoder(int limit) {
+        this.limit = limit;
+    }
 
     @Override
     public AudioFrame decode(ByteBuffer bytes) throws DecodeException {
-        int limit = EarshotConfig.current().maxBinaryPayload;
         if (bytes.remaining() > limit) {
             throw new ProtocolDecodeException(ByteBuffer.allocate(0), ServerMessage.Error.of(
                     ErrorCode.PAYLOAD_TOO_LARGE, "A binary frame was larger than the server accepts; send smaller frames.",

@@ -3,16 +3,24 @@ package io.earshot.protocol;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
-import io.earshot.config.EarshotConfig;
 import jakarta.websocket.DecodeException;
 import jakarta.websocket.Decoder;
 
-/** Decodes JSON text messages into {@link ClientMessage}s. */
-public final class ClientMessageDecoder implements Decoder.Text<ClientMessage> {
+/**
+ * Decodes JSON text messages into {@link ClientMessage}s, refusing any longer than its limit. The container
+ * instantiates decoders with no arguments: the endpoint names a subclass that passes the configured limit.
+ */
+public class ClientMessageDecoder implements Decoder.Text<ClientMessage> {
+
+    private final int limit;
+
+    /** @param limit most characters a message may have ({@code earshot.limits.max-text-message}) */
+    public ClientMessageDecoder(int limit) {
+        this.limit = limit;
+    }
 
     @Override
     public ClientMessage decode(String text) throws DecodeException {
-        int limit = EarshotConfig.current().maxTextMessage;
         if (text.length() > limit) {
             throw new ProtocolDecodeException("", ServerMessage.Error.of(ErrorCode.MESSAGE_TOO_LARGE,
                     "A JSON message was larger than the server accepts.",

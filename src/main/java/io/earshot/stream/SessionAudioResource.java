@@ -2,6 +2,7 @@ package io.earshot.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.earshot.api.ApiError;
+import io.earshot.api.Credential;
 import io.earshot.audio.AudioCodec;
 import io.earshot.audio.BadAudioException;
 import io.earshot.audio.DecodedLength;
@@ -9,6 +10,7 @@ import io.earshot.audio.EngineFormat;
 import io.earshot.audio.PacketDecoder;
 import io.earshot.audio.PcmSink;
 import io.earshot.protocol.Json;
+import io.earshot.security.Access;
 import io.earshot.spool.SessionSpool;
 import io.earshot.spool.StoredChunks;
 import jakarta.inject.Inject;
@@ -39,6 +41,7 @@ import java.util.logging.Logger;
  * decodes with a fresh decoder of the session's codec. Memory is one chunk and the decoder. Decoding costs
  * CPU, so at most {@code earshot.limits.max-audio-downloads} run at once.
  */
+@Credential(Access.SCOPE_STREAM)
 @Path("sessions/{id}/audio")
 public class SessionAudioResource {
 

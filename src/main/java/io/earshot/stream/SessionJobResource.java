@@ -2,9 +2,11 @@ package io.earshot.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.earshot.api.ApiError;
+import io.earshot.api.Credential;
 import io.earshot.jobs.JobRecord;
 import io.earshot.jobs.JobRefusal;
 import io.earshot.jobs.JobResource;
+import io.earshot.security.Access;
 import io.earshot.spool.StoredChunks;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HeaderParam;
@@ -25,6 +27,7 @@ import java.util.logging.Logger;
  * {@code POST /v1/jobs/{id}/tail} from the job's {@code next_seq}. A session has one job: asking again returns
  * it (200 instead of 201). Credential: the session's resume token in {@code Earshot-Session-Token}.
  */
+@Credential(Access.SCOPE_STREAM)
 @Path("sessions/{id}/job")
 public class SessionJobResource {
 

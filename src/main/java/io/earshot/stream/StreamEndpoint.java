@@ -1,9 +1,7 @@
 package io.earshot.stream;
 
 import io.earshot.protocol.AudioFrame;
-import io.earshot.protocol.AudioFrameDecoder;
 import io.earshot.protocol.ClientMessage;
-import io.earshot.protocol.ClientMessageDecoder;
 import io.earshot.protocol.ErrorCode;
 import io.earshot.protocol.ProtocolDecodeException;
 import io.earshot.protocol.ServerMessage;
@@ -29,7 +27,7 @@ import java.util.logging.Logger;
 /** The streaming endpoint, protocol {@code earshot.v1}: a thin adapter from WebSocket callbacks to {@link Connection}. */
 @ServerEndpoint(value = "/v1/stream",
         subprotocols = StreamSession.PROTOCOL,
-        decoders = {ClientMessageDecoder.class, AudioFrameDecoder.class},
+        decoders = {ConfiguredDecoders.Text.class, ConfiguredDecoders.Binary.class},
         encoders = ServerMessageEncoder.class,
         configurator = HandshakeCheck.class)
 public class StreamEndpoint {

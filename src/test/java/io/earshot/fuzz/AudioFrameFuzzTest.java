@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.earshot.protocol.AudioFrame;
+import io.earshot.config.EarshotConfig;
 import io.earshot.protocol.AudioFrame.FrameFormatException;
+import io.earshot.protocol.AudioFrame;
 import io.earshot.protocol.AudioFrameDecoder;
 import io.earshot.protocol.ProtocolDecodeException;
 import jakarta.websocket.DecodeException;
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class AudioFrameFuzzTest {
 
-    private final AudioFrameDecoder decoder = new AudioFrameDecoder();
+    private final AudioFrameDecoder decoder = new AudioFrameDecoder(EarshotConfig.current().maxBinaryPayload);
 
     @BeforeAll
     static void configure() throws Exception {
         FuzzRun.configure();
         // Class loading and configuration are not the parser's time: take them before the first timed input.
-        new AudioFrameDecoder().decode(AudioFrame.encode(1, new byte[] {1}));
+        new AudioFrameDecoder(EarshotConfig.current().maxBinaryPayload).decode(AudioFrame.encode(1, new byte[] {1}));
     }
 
     @FuzzTest(maxDuration = "10s")

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.earshot.config.EarshotConfig;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.ClientMessageDecoder;
 import io.earshot.protocol.ProtocolDecodeException;
@@ -18,13 +19,13 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class ClientMessageDecoderFuzzTest {
 
-    private final ClientMessageDecoder decoder = new ClientMessageDecoder();
+    private final ClientMessageDecoder decoder = new ClientMessageDecoder(EarshotConfig.current().maxTextMessage);
 
     @BeforeAll
     static void configure() throws Exception {
         FuzzRun.configure();
         // Loading Jackson is not the decoder's time: take it before the first timed input.
-        new ClientMessageDecoder().decode("{\"type\":\"ping\",\"ts\":1}");
+        new ClientMessageDecoder(EarshotConfig.current().maxTextMessage).decode("{\"type\":\"ping\",\"ts\":1}");
     }
 
     @FuzzTest(maxDuration = "10s")

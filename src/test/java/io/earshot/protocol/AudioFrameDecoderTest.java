@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** Binary messages: at most {@code earshot.limits.max-binary-payload} bytes, laid out as an audio frame. */
 class AudioFrameDecoderTest {
 
-    private final AudioFrameDecoder decoder = new AudioFrameDecoder();
+    private final AudioFrameDecoder decoder = new AudioFrameDecoder(EarshotConfig.current().maxBinaryPayload);
 
     @Test
     void defaultBinaryLimitIs262144Bytes() {

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Client text messages: one JSON object per message, {@code type} names it, fields in snake_case. */
 class ClientMessageDecoderTest {
 
-    private final ClientMessageDecoder decoder = new ClientMessageDecoder();
+    private final ClientMessageDecoder decoder = new ClientMessageDecoder(EarshotConfig.current().maxTextMessage);
 
     // ---- each message type -----------------------------------------------------------------------
 
