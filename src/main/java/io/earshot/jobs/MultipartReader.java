@@ -42,6 +42,11 @@ final class MultipartReader {
         MalformedException(String message) {
             super(message);
         }
+
+        /** The client's answer: 400, the body is not what it says. */
+        JobRefusal refusal() {
+            return new JobRefusal(400, "bad_request", "The multipart body is not well-formed: " + getMessage() + ".");
+        }
     }
 
     private final InputStream in;
