@@ -124,26 +124,13 @@ public class JobResource {
             async.resume(unchanged ? notModified(r) : record(Response.ok(), r).build());
             return;
         }
-        String etag = r.etag();
         async.setTimeout(waitSeconds, TimeUnit.SECONDS);
-        java.util.function.Consumer<JobRecord> waiting = watchers.await(id, changed -> async.resume(
-                changed == null ? notFound() : record(Response.ok(), jobs.get(id) != null ? jobs.get(id) : changed)
-                        .build()));
-        if (waiting == null) {
+        LongPoll poll = new LongPoll(jobs::get, watchers, id, r.etag(), answer -> async.resume(
+                answer.record() == null ? notFound() : answer.changed() ? record(Response.ok(), answer.record()).build()
+                        : notModified(answer.record())));
+        async.setTimeoutHandler(a -> poll.timedOut());
+        if (!poll.start()) {
             async.resume(notModified(r));
-            return;
-        }
-        async.setTimeoutHandler(a -> {
-            watchers.cancelWait(id, waiting);
-            JobRecord now = jobs.get(id);
-            a.resume(now == null ? notFound() : now.etag().equals(etag) ? notModified(now)
-                    : record(Response.ok(), now).build());
-        });
-        JobRecord again = jobs.get(id);
-        if (again == null || !again.etag().equals(etag)) {
-            // changed between the first look and the registration
-            watchers.cancelWait(id, waiting);
-            async.resume(again == null ? notFound() : record(Response.ok(), again).build());
         }
     }
 

@@ -93,7 +93,9 @@ final class JobRunner implements JobQueue.Work {
     private final Path sessionDir;
     private final long maxSamples;
     private final Host host;
+    /** Set by {@link #cancel} on a request thread, read by the worker at every step. */
     private volatile boolean cancelled;
+    /** The engine call the worker waits on, for {@link #cancel} to cut short; written by the worker only. */
     private volatile CompletableFuture<?> waiting;
 
     JobRunner(JobRecord job, JobStore store, EngineService engine, Path sessionDir, long maxAudioMs, Host host) {

@@ -104,6 +104,7 @@ public class JobService {
         ledger = new JobLedger(store, publish, config.jobsEventHistory);
         admission = new JobAdmission(ledger, store, config.jobsMaxQueued, config.jobsMaxJobs, config.retryAfterMs);
         claims = new UploadClaims();
+        // the queue makes runners that report to progress, and progress queues again: one is made after the other
         JobProgress[] progress = new JobProgress[1];
         queue = new JobQueue(ledger, engine, workers, r -> new JobRunner(r, store, engine,
                 r.sessionId() == null ? null : sessionDirs.apply(r.sessionId()), config.jobsMaxAudioMs, progress[0]),

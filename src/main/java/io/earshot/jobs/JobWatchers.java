@@ -43,10 +43,15 @@ public class JobWatchers {
     @Resource
     private ManagedScheduledExecutorService scheduler;
 
+    /** Subscribers by job id; concurrent sets, changed by the WebSocket callbacks' threads. */
     private final Map<String, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
+    /** Waiting long polls by job id, each answered once; concurrent sets, changed by request and event threads. */
     private final Map<String, Set<Consumer<JobRecord>>> waiters = new ConcurrentHashMap<>();
+    /** Atomic: counted against earshot.jobs.max-subscribers without a lock. */
     private final AtomicInteger subscriberCount = new AtomicInteger();
+    /** Atomic: counted against earshot.jobs.max-long-polls without a lock. */
     private final AtomicInteger waiterCount = new AtomicInteger();
+    /** Written once at startup. */
     private ScheduledFuture<?> heartbeats;
 
     @PostConstruct
@@ -86,7 +91,7 @@ public class JobWatchers {
             return null;
         }
         Consumer<JobRecord> once = new Consumer<>() {
-            private boolean called;
+            private boolean called; // guarded by this handle's monitor: the first answer wins
 
             @Override
             public synchronized void accept(JobRecord r) {
@@ -156,11 +161,7 @@ public class JobWatchers {
                 s.finishedAlready();
             }
         };
-        try {
-            scheduler.schedule(open, AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
-        } catch (RuntimeException e) {
-            open.run(); // the scheduler is going away with the application
-        }
+        afterOpen(open);
     }
 
     /** The client was heard from; answers {@code pong} to a {@code ping}. */
@@ -213,10 +214,19 @@ public class JobWatchers {
      * {@code @OnOpen}, before Payara has written the handshake's answer, can be lost or break the connection.
      */
     void refuse(Session ws, int closeCode, String code, String message) {
+        afterOpen(() -> refuseNow(ws, closeCode, code, message));
+    }
+
+    /** Runs {@code task} {@value #AFTER_OPEN_MS} ms from now; at once without a scheduler (a unit test's watchers). */
+    private void afterOpen(Runnable task) {
+        if (scheduler == null) {
+            task.run();
+            return;
+        }
         try {
-            scheduler.schedule(() -> refuseNow(ws, closeCode, code, message), AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(task, AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
-            refuseNow(ws, closeCode, code, message);
+            task.run(); // the scheduler is going away with the application
         }
     }
 
@@ -250,8 +260,10 @@ public class JobWatchers {
     private static final class Subscriber {
         final Session ws;
         final String jobId;
+        /** Written by the callback threads that hear the client, read by the heartbeat. */
         volatile long lastHeard = System.nanoTime();
         private final int capacity;
+        // The fields below are guarded by this subscriber's monitor.
         private final java.util.ArrayDeque<JobRecord> pending = new java.util.ArrayDeque<>();
         private long lastQueued;
         private boolean sending;
