@@ -59,7 +59,7 @@ final class JobLedger {
         synchronized (lockOf(r.id())) {
             keep(r);
         }
-        publish.accept(new JobChanged(r));
+        publish(r);
     }
 
     /**
@@ -79,7 +79,7 @@ final class JobLedger {
             }
             keep(next);
         }
-        publish.accept(new JobChanged(next));
+        publish(next);
         return next;
     }
 
@@ -99,6 +99,19 @@ final class JobLedger {
         records.remove(id);
         history.remove(id);
         recordLocks.remove(id);
+    }
+
+    /**
+     * Fires the change. An executor that refuses the event loses it for the followers only: the record is stored
+     * and current, so a poll reads it and the next change carries it, and the change itself stands.
+     */
+    private void publish(JobRecord r) {
+        try {
+            publish.accept(new JobChanged(r));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.log(Level.WARNING, "Earshot: the event of job " + r.id() + " (event " + r.eventId() + ") was "
+                    + "refused by its executor; followers see it at their next poll or change", e);
+        }
     }
 
     private Object lockOf(String id) {

@@ -90,4 +90,18 @@ class JobLedgerTest {
                 "the history keeps earshot.jobs.event-history records");
         assertTrue(ledger.since(ID, 5).isEmpty());
     }
+
+    @Test
+    void aChangeWhoseEventIsRefusedStandsAndIsStored() throws Exception {
+        FileJobStore store = new FileJobStore(dir);
+        store.init();
+        store.create(ID);
+        JobLedger ledger = new JobLedger(store, e -> {
+            throw new java.util.concurrent.RejectedExecutionException("saturated");
+        }, 16);
+        ledger.create(first());
+        JobRecord next = ledger.update(ID, r -> r.moved(Stage.CANCELLED, 0, "cancelled by the client", T0));
+        assertEquals(Stage.CANCELLED, ledger.get(ID).stage());
+        assertEquals(next, store.loadAll().get(0));
+    }
 }
