@@ -33,8 +33,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The work of one job, on a worker of the jobs' executor: decode the audio to 16 kHz mono PCM on disk and cut
- * it into segments (as live streams are cut), recognize each segment in turn with the live sessions, then
+ * The work of one job, on a worker of the jobs' executor: decode the audio to 16 kHz mono PCM in the job's store
+ * and cut it into segments (as live streams are cut), recognize each segment in turn with the live sessions, then
  * refine word times (Aligning) and label speakers (Diarizing) if asked, and store the transcript. Progress goes
  * to the job's record after every segment. {@link #cancel} stops it at the next segment at the latest; the
  * segment the engine is recognizing then is finished by the engine but its result dropped.
@@ -243,11 +243,11 @@ final class JobRunner implements JobQueue.Work {
         }
     }
 
-    /** Writes 16-bit little-endian samples and feeds the segmenter, refusing more than the job may hold. */
+    /** Stores the decoded samples and feeds the segmenter, refusing more than the job may hold. */
     private final class DecodedSink implements PcmSink {
         private final JobStore.PcmWriter out;
         private final Segmenter segmenter;
-        long samples;
+        long samples; // the worker's thread only
 
         DecodedSink(JobStore.PcmWriter out, Segmenter segmenter) {
             this.out = out;

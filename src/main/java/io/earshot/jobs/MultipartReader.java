@@ -52,6 +52,7 @@ final class MultipartReader {
     private final InputStream in;
     private final byte[] delimiter; // CRLF--boundary
     private final byte[] buf;
+    // The reading state below belongs to the one request thread that reads the body: no lock.
     private int start;
     private int end;
     private boolean eof;
