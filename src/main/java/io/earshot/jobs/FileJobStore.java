@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * Jobs on disk, one directory each under {@code earshot.jobs.dir}: {@code job.json} (the progress record,
  * replaced atomically and forced to the device at every change), {@code upload.bin} ({@link UploadFile}),
  * {@code audio.raw} and {@code chunks.idx} (a hand-off's tail, {@link TailFile}), {@code audio.pcm} (the decoded
- * audio while the job runs, {@link PcmFile}) and {@code transcript.json} (once complete).
+ * audio while the job runs, {@link DecodedAudioFile}) and {@code transcript.json} (once complete).
  */
 final class FileJobStore implements JobStore {
 
@@ -138,17 +138,17 @@ final class FileJobStore implements JobStore {
 
     @Override
     public PcmWriter writePcm(String id) throws IOException {
-        return new PcmFile(file(id, PCM)).writer();
+        return new DecodedAudioFile(file(id, PCM)).writer();
     }
 
     @Override
     public PcmReader readPcm(String id) throws IOException {
-        return new PcmFile(file(id, PCM)).reader();
+        return new DecodedAudioFile(file(id, PCM)).reader();
     }
 
     @Override
     public void deletePcm(String id) throws IOException {
-        new PcmFile(file(id, PCM)).delete();
+        new DecodedAudioFile(file(id, PCM)).delete();
     }
 
     @Override

@@ -177,7 +177,7 @@ final class JobRunner implements JobQueue.Work {
         Segmenter segmenter = new Segmenter(Segmenter.Settings.defaults(),
                 (start, samples, length) -> pieces.add(new Piece(start, length)));
         try (JobStore.PcmWriter out = store.writePcm(job.id())) {
-            DecodedSink file = new DecodedSink(out, segmenter);
+            PcmFile file = new PcmFile(out, segmenter);
             JobRecord.Audio audio = "session".equals(job.source()) ? decodeSession(file) : decodeUpload(file);
             segmenter.finish();
             host.audio(job.id(), audio);
@@ -207,7 +207,7 @@ final class JobRunner implements JobQueue.Work {
     }
 
     /** The session's stored chunks, then the tail uploaded after the hand-off, through one decoder. */
-    private JobRecord.Audio decodeSession(DecodedSink sink) throws IOException, JobFailedException {
+    private JobRecord.Audio decodeSession(PcmFile sink) throws IOException, JobFailedException {
         if (sessionDir == null) {
             throw new JobFailedException(new JobFailure("session_not_found", "The session's stored audio is gone.",
                     "no spool directory for session " + job.sessionId(), false));
@@ -244,12 +244,12 @@ final class JobRunner implements JobQueue.Work {
     }
 
     /** Stores the decoded samples and feeds the segmenter, refusing more than the job may hold. */
-    private final class DecodedSink implements PcmSink {
+    private final class PcmFile implements PcmSink {
         private final JobStore.PcmWriter out;
         private final Segmenter segmenter;
         long samples; // the worker's thread only
 
-        DecodedSink(JobStore.PcmWriter out, Segmenter segmenter) {
+        PcmFile(JobStore.PcmWriter out, Segmenter segmenter) {
             this.out = out;
             this.segmenter = segmenter;
         }

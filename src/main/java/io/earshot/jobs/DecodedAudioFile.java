@@ -11,11 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A job's decoded audio while it runs: 16-bit little-endian samples, nothing else, so any stretch is a seek away. */
-final class PcmFile {
+final class DecodedAudioFile {
 
     private final Path file;
 
-    PcmFile(Path file) {
+    DecodedAudioFile(Path file) {
         this.file = file;
     }
 
