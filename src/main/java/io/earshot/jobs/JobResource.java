@@ -25,10 +25,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * {@code /v1/jobs}: submit a recording in one request, follow the job by polling (with {@code ETag} and a
@@ -38,8 +35,6 @@ import java.util.logging.Logger;
 @Credential(Access.SCOPE_JOBS)
 @Path("jobs")
 public class JobResource {
-
-    private static final Logger LOG = Logger.getLogger(JobResource.class.getName());
 
     @Inject
     JobService jobs;
@@ -55,57 +50,53 @@ public class JobResource {
     @Consumes("*/*")
     public Response create(InputStream raw, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @QueryParam("align") String align, @QueryParam("diarize") String diarize,
-            @QueryParam("filename") String filename, @Context HttpServletRequest request) {
+            @QueryParam("filename") String filename) throws JobRefusal, UploadIncomplete, StorageFailure {
         InputStream body = jobs.metered(raw, Caller.limitKey(http));
-        try {
-            boolean doAlign = flag("align", align);
-            boolean doDiarize = flag("diarize", diarize);
-            JobRecord r;
-            String boundary = contentType != null && contentType.toLowerCase(Locale.ROOT)
-                    .startsWith("multipart/form-data") ? MultipartReader.boundary(contentType) : null;
-            if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
-                if (boundary == null) {
-                    throw new JobRefusal(400, "bad_request", "A multipart upload must be multipart/form-data "
-                            + "with a boundary.");
-                }
-                r = createFromForm(new MultipartReader(body, boundary), doAlign, doDiarize);
-            } else {
-                r = jobs.createFromUpload(body, contentType, clean(filename), doAlign, doDiarize, Caller.name(http));
+        boolean doAlign = flag("align", align);
+        boolean doDiarize = flag("diarize", diarize);
+        JobRecord r;
+        String boundary = contentType != null && contentType.toLowerCase(Locale.ROOT)
+                .startsWith("multipart/form-data") ? MultipartReader.boundary(contentType) : null;
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
+            if (boundary == null) {
+                throw new JobRefusal(400, "bad_request", "A multipart upload must be multipart/form-data "
+                        + "with a boundary.");
             }
-            return record(Response.accepted(), r).location(URI.create(JobRecord.link("jobs/" + r.id()))).build();
-        } catch (JobRefusal e) {
-            return refusal(e);
-        } catch (MultipartReader.MalformedException e) {
-            return ApiError.response(Response.Status.BAD_REQUEST, "bad_request", "The multipart body is not "
-                    + "well-formed: " + e.getMessage() + ".");
-        } catch (JobService.StorageException e) {
-            LOG.log(Level.WARNING, "cannot store an upload", e);
-            return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
-                    "The server could not store the upload.");
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "upload broke off", e);
-            return ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete", "The upload broke off "
-                    + "before its end; nothing was kept. For large files use the resumable upload.");
+            r = createFromForm(new MultipartReader(body, boundary), doAlign, doDiarize);
+        } else {
+            r = jobs.createFromUpload(body, contentType, clean(filename), doAlign, doDiarize, Caller.name(http));
         }
+        return record(Response.accepted(), r).location(URI.create(JobRecord.link("jobs/" + r.id()))).build();
     }
 
     /** Fields {@code align} and {@code diarize} (before the file), then the part named {@code file}. */
     private JobRecord createFromForm(MultipartReader form, boolean align, boolean diarize)
-            throws IOException, JobRefusal {
-        MultipartReader.Part part;
-        while ((part = form.next()) != null) {
-            String name = part.name();
-            if ("align".equals(name) || "diarize".equals(name)) {
-                String v = new String(part.body().readNBytes(16), StandardCharsets.UTF_8).trim();
-                if ("align".equals(name)) {
-                    align = flag(name, v);
-                } else {
-                    diarize = flag(name, v);
+            throws JobRefusal, UploadIncomplete, StorageFailure {
+        boolean[] options = {align, diarize};
+        MultipartReader.Part file = fileOf(form, options);
+        return jobs.createFromUpload(file.body(), file.contentType(), clean(file.filename()), options[0],
+                options[1], Caller.name(http));
+    }
+
+    /** Reads the form up to its part named {@code file}, setting {@code options} (align, diarize) from the fields. */
+    private static MultipartReader.Part fileOf(MultipartReader form, boolean[] options)
+            throws JobRefusal, UploadIncomplete {
+        try {
+            MultipartReader.Part part;
+            while ((part = form.next()) != null) {
+                String name = part.name();
+                if ("align".equals(name) || "diarize".equals(name)) {
+                    String v = new String(part.body().readNBytes(16), StandardCharsets.UTF_8).trim();
+                    options["align".equals(name) ? 0 : 1] = flag(name, v);
+                } else if ("file".equals(name)) {
+                    return part;
                 }
-            } else if ("file".equals(name)) {
-                return jobs.createFromUpload(part.body(), part.contentType(), clean(part.filename()), align,
-                        diarize, Caller.name(http));
             }
+        } catch (MultipartReader.MalformedException e) {
+            throw e.refusal();
+        } catch (IOException e) {
+            throw new UploadIncomplete("The upload broke off before its end; nothing was kept. For large files use "
+                    + "the resumable upload.", -1, e);
         }
         throw new JobRefusal(400, "bad_request", "The form has no part named \"file\".");
     }
@@ -136,33 +127,20 @@ public class JobResource {
             async.resume(unchanged ? notModified(r) : record(Response.ok(), r).build());
             return;
         }
-        String etag = r.etag();
         async.setTimeout(waitSeconds, TimeUnit.SECONDS);
-        java.util.function.Consumer<JobRecord> waiting = watchers.await(id, changed -> async.resume(
-                changed == null ? notFound() : record(Response.ok(), jobs.get(id) != null ? jobs.get(id) : changed)
-                        .build()));
-        if (waiting == null) {
+        LongPoll poll = new LongPoll(jobs::get, watchers, id, r.etag(), answer -> async.resume(
+                answer.record() == null ? notFound() : answer.changed() ? record(Response.ok(), answer.record()).build()
+                        : notModified(answer.record())));
+        async.setTimeoutHandler(a -> poll.timedOut());
+        if (!poll.start()) {
             async.resume(notModified(r));
-            return;
-        }
-        async.setTimeoutHandler(a -> {
-            watchers.cancelWait(id, waiting);
-            JobRecord now = jobs.get(id);
-            a.resume(now == null ? notFound() : now.etag().equals(etag) ? notModified(now)
-                    : record(Response.ok(), now).build());
-        });
-        JobRecord again = jobs.get(id);
-        if (again == null || !again.etag().equals(etag)) {
-            // changed between the first look and the registration
-            watchers.cancelWait(id, waiting);
-            async.resume(again == null ? notFound() : record(Response.ok(), again).build());
         }
     }
 
     @GET
     @Path("{id}/transcript")
     public Response transcript(@PathParam("id") String id, @QueryParam("format") String format,
-            @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+            @HeaderParam(HttpHeaders.ACCEPT) String accept) throws StorageFailure {
         JobRecord r = find(id);
         if (r == null) {
             return notFound();
@@ -177,14 +155,7 @@ public class JobResource {
                     .wireName() + "; its transcript is ready once it is complete.").header("ETag", r.etag())
                     .build();
         }
-        Transcript t;
-        try {
-            t = jobs.transcript(id);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot read the transcript of job " + id, e);
-            return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
-                    "The job's transcript cannot be read.");
-        }
+        Transcript t = jobs.transcript(id);
         String body;
         String type;
         String ext;
@@ -221,41 +192,25 @@ public class JobResource {
     @POST
     @Path("{id}/tail")
     @Consumes("*/*")
-    public Response tail(@PathParam("id") String id, @QueryParam("done") String done, InputStream body,
-            @Context HttpServletRequest request) {
+    public Response tail(@PathParam("id") String id, @QueryParam("done") String done, InputStream body)
+            throws JobRefusal, UploadIncomplete {
         if (find(id) == null) {
             return notFound();
         }
-        try {
-            JobRecord r = jobs.appendTail(id, jobs.metered(body, Caller.limitKey(http)), flag("done", done),
-                    jobs.config().maxBinaryPayload);
-            return record(Response.ok(), r).build();
-        } catch (JobRefusal e) {
-            return refusal(e);
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "tail upload broke off", e);
-            return ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete", "The request broke off; "
-                    + "the whole frames received were kept: GET the job for its next_seq.");
-        }
+        JobRecord r = jobs.appendTail(id, jobs.metered(body, Caller.limitKey(http)), flag("done", done),
+                jobs.config().maxBinaryPayload);
+        return record(Response.ok(), r).build();
     }
 
     @DELETE
     @Path("{id}")
-    public Response delete(@PathParam("id") String id) {
+    public Response delete(@PathParam("id") String id) throws StorageFailure {
         JobRecord r = find(id);
         if (r == null) {
             return notFound();
         }
-        if (r.stage().isFinal()) {
-            try {
-                if (jobs.delete(id)) {
-                    return Response.noContent().build();
-                }
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot delete job " + id, e);
-                return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
-                        "The job's files could not all be removed.");
-            }
+        if (r.stage().isFinal() && jobs.delete(id)) {
+            return Response.noContent().build();
         }
         JobRecord cancelled = jobs.cancel(id);
         return cancelled == null ? notFound() : record(Response.ok(), cancelled).build();
@@ -283,14 +238,9 @@ public class JobResource {
                 "No job with this id is stored on this server.");
     }
 
+    /** The answer to a refusal, for the resources that answer one themselves. */
     public static Response refusal(JobRefusal e) {
-        Response.ResponseBuilder b = Response.status(e.status()).type("application/json")
-                .header("Cache-Control", "no-store")
-                .entity(Json.write(Map.of("code", e.code(), "message", e.getMessage())));
-        if (e.retryAfterSeconds() >= 0) {
-            b.header("Retry-After", e.retryAfterSeconds());
-        }
-        return b.build();
+        return JobRefusalMapper.response(e);
     }
 
     /** An {@code If-None-Match} list containing the tag (or {@code *}); weak tags compare by their value. */

@@ -19,14 +19,9 @@ import io.earshot.transcription.EngineService;
 import io.earshot.transcription.GuardedEngine;
 import io.earshot.transcription.Segmenter;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,13 +33,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The work of one job, on a worker of the jobs' executor: decode the audio to 16 kHz mono PCM on disk and cut
- * it into segments (as live streams are cut), recognize each segment in turn with the live sessions, then
+ * The work of one job, on a worker of the jobs' executor: decode the audio to 16 kHz mono PCM in the job's store
+ * and cut it into segments (as live streams are cut), recognize each segment in turn with the live sessions, then
  * refine word times (Aligning) and label speakers (Diarizing) if asked, and store the transcript. Progress goes
  * to the job's record after every segment. {@link #cancel} stops it at the next segment at the latest; the
  * segment the engine is recognizing then is finished by the engine but its result dropped.
  */
-final class JobRunner implements Runnable {
+final class JobRunner implements JobQueue.Work {
 
     private static final Logger LOG = Logger.getLogger(JobRunner.class.getName());
     /** Audio either side of a recognition given to the aligner, so that its first and last words fit. */
@@ -98,7 +93,9 @@ final class JobRunner implements Runnable {
     private final Path sessionDir;
     private final long maxSamples;
     private final Host host;
+    /** Set by {@link #cancel} on a request thread, read by the worker at every step. */
     private volatile boolean cancelled;
+    /** The engine call the worker waits on, for {@link #cancel} to cut short; written by the worker only. */
     private volatile CompletableFuture<?> waiting;
 
     JobRunner(JobRecord job, JobStore store, EngineService engine, Path sessionDir, long maxAudioMs, Host host) {
@@ -110,7 +107,8 @@ final class JobRunner implements Runnable {
         this.host = host;
     }
 
-    void cancel() {
+    @Override
+    public void cancel() {
         cancelled = true;
         CompletableFuture<?> w = waiting;
         if (w != null) {
@@ -135,7 +133,10 @@ final class JobRunner implements Runnable {
                 all = diarize(all);
             }
             check();
-            long samples = Files.size(store.file(id, JobStore.PCM)) / 2;
+            long samples;
+            try (JobStore.PcmReader pcm = store.readPcm(id)) {
+                samples = pcm.samples();
+            }
             host.complete(id, Transcript.of(id, EngineFormat.millis(samples), all));
         } catch (CancellationException e) {
             LOG.fine(() -> "job " + id + " stopped: cancelled");
@@ -153,7 +154,7 @@ final class JobRunner implements Runnable {
                     e.getClass().getSimpleName(), true));
         } finally {
             try {
-                Files.deleteIfExists(store.file(id, JobStore.PCM));
+                store.deletePcm(id);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot remove the decoded audio of job " + id, e);
             }
@@ -175,8 +176,7 @@ final class JobRunner implements Runnable {
         List<Piece> pieces = new ArrayList<>();
         Segmenter segmenter = new Segmenter(Segmenter.Settings.defaults(),
                 (start, samples, length) -> pieces.add(new Piece(start, length)));
-        Path pcm = store.file(job.id(), JobStore.PCM);
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(pcm), 65_536)) {
+        try (JobStore.PcmWriter out = store.writePcm(job.id())) {
             PcmFile file = new PcmFile(out, segmenter);
             JobRecord.Audio audio = "session".equals(job.source()) ? decodeSession(file) : decodeUpload(file);
             segmenter.finish();
@@ -192,8 +192,7 @@ final class JobRunner implements Runnable {
     }
 
     private JobRecord.Audio decodeUpload(PcmSink sink) throws IOException, JobFailedException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(store.file(job.id(), JobStore.UPLOAD)),
-                65_536)) {
+        try (InputStream in = new BufferedInputStream(store.readUpload(job.id()), 65_536)) {
             AudioFileInfo info = AudioFiles.forMediaType(job.mediaType()).read(in, sink);
             return new JobRecord.Audio(info.container(), info.codec(), info.sampleRate(), info.channels(),
                     info.durationMicros() / 1000);
@@ -229,9 +228,7 @@ final class JobRunner implements Runnable {
             }
         };
         StoredChunks.open(sessionDir).read(job.sessionChunks(), feed);
-        if (Files.exists(store.file(job.id(), JobStore.TAIL_INDEX))) {
-            StoredChunks.open(store.dir(job.id())).read(Long.MAX_VALUE, feed);
-        }
+        store.readTail(job.id(), feed);
         decoder.finish();
         return new JobRecord.Audio("session", codec.wireName(), rate, channels,
                 EngineFormat.millis(sink.samples));
@@ -246,14 +243,13 @@ final class JobRunner implements Runnable {
         }
     }
 
-    /** Writes 16-bit little-endian samples and feeds the segmenter, refusing more than the job may hold. */
+    /** Stores the decoded samples and feeds the segmenter, refusing more than the job may hold. */
     private final class PcmFile implements PcmSink {
-        private final OutputStream out;
+        private final JobStore.PcmWriter out;
         private final Segmenter segmenter;
-        private final byte[] bytes = new byte[8192];
-        long samples;
+        long samples; // the worker's thread only
 
-        PcmFile(OutputStream out, Segmenter segmenter) {
+        PcmFile(JobStore.PcmWriter out, Segmenter segmenter) {
             this.out = out;
             this.segmenter = segmenter;
         }
@@ -265,22 +261,13 @@ final class JobRunner implements Runnable {
             }
             check();
             try {
-                EngineFormat.writeLittleEndian(data, offset, count, bytes, out);
+                out.write(data, offset, count);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             samples += count;
             segmenter.accept(data, offset, count);
         }
-    }
-
-    private short[] read(RandomAccessFile pcm, long startSample, int length) throws IOException {
-        byte[] b = new byte[length * 2];
-        pcm.seek(startSample * 2);
-        pcm.readFully(b);
-        short[] s = new short[length];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(s);
-        return s;
     }
 
     // ---- stages ----
@@ -290,12 +277,12 @@ final class JobRunner implements Runnable {
         List<List<Recognition>> out = new ArrayList<>();
         long total = pieces.stream().mapToLong(Piece::length).sum();
         long done = 0;
-        try (RandomAccessFile pcm = new RandomAccessFile(store.file(job.id(), JobStore.PCM).toFile(), "r")) {
+        try (JobStore.PcmReader pcm = store.readPcm(job.id())) {
             for (int i = 0; i < pieces.size(); i++) {
                 Piece p = pieces.get(i);
                 host.progress(job.id(), Stage.TRANSCRIBING, percent(done, total),
                         "segment " + (i + 1) + " of " + pieces.size());
-                short[] samples = read(pcm, p.startSample(), p.length());
+                short[] samples = pcm.read(p.startSample(), p.length());
                 GuardedEngine.Outcome outcome = recognize(samples);
                 if (outcome.failure() != null) {
                     outcome = recognize(samples); // one more try: a single failure may be the segment's own
@@ -339,8 +326,8 @@ final class JobRunner implements Runnable {
         int total = bySegment.stream().mapToInt(List::size).sum();
         int done = 0;
         int unaligned = 0;
-        long pcmSamples = Files.size(store.file(job.id(), JobStore.PCM)) / 2;
-        try (RandomAccessFile pcm = new RandomAccessFile(store.file(job.id(), JobStore.PCM).toFile(), "r")) {
+        try (JobStore.PcmReader pcm = store.readPcm(job.id())) {
+            long pcmSamples = pcm.samples();
             for (List<Recognition> segment : bySegment) {
                 for (int k = 0; k < segment.size(); k++) {
                     host.progress(job.id(), Stage.ALIGNING, percent(done, total), "segment " + (done + 1) + " of "
@@ -355,7 +342,7 @@ final class JobRunner implements Runnable {
                     if (to <= from) {
                         continue;
                     }
-                    short[] samples = read(pcm, from, (int) (to - from));
+                    short[] samples = pcm.read(from, (int) (to - from));
                     try {
                         List<Recognition.Word> aligned = inTurn(() -> engine.align(samples, 0, samples.length,
                                 r.text()));
@@ -400,11 +387,9 @@ final class JobRunner implements Runnable {
 
     private List<Recognition> diarize(List<Recognition> all) throws IOException, EngineLostException {
         host.progress(job.id(), Stage.DIARIZING, 0, "telling voices apart");
-        Path file = store.file(job.id(), JobStore.PCM);
-        long n = Files.size(file) / 2;
         short[] samples;
-        try (RandomAccessFile pcm = new RandomAccessFile(file.toFile(), "r")) {
-            samples = read(pcm, 0, (int) n);
+        try (JobStore.PcmReader pcm = store.readPcm(job.id())) {
+            samples = pcm.read(0, (int) pcm.samples());
         }
         List<SpeakerTurn> turns;
         try {

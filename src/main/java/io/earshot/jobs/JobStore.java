@@ -1,150 +1,87 @@
 package io.earshot.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.earshot.protocol.Json;
+import io.earshot.spool.StoredChunks;
+import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
- * Jobs on disk, one directory each under {@code earshot.jobs.dir}: {@code job.json} (the progress record,
- * replaced atomically and forced to the device at every change), {@code upload.bin} (the uploaded file as
- * received), {@code audio.raw} and {@code chunks.idx} (a hand-off's tail chunks, laid out like a session spool),
- * {@code audio.pcm} (the decoded audio while the job runs) and {@code transcript.json} (once complete).
+ * Where jobs are kept: their records, their uploaded bytes, a hand-off's tail chunks, the decoded audio while a
+ * job runs, and transcripts. {@link FileJobStore} keeps them in one directory per job; a database can keep them
+ * instead, so nothing outside an implementation knows how or where they are laid out.
  */
-final class JobStore {
+interface JobStore {
 
-    static final String RECORD = "job.json";
-    static final String UPLOAD = "upload.bin";
-    /** A hand-off's tail, in the layout of a session spool so that {@code StoredChunks} reads it. */
-    static final String TAIL_AUDIO = io.earshot.spool.SessionSpool.AUDIO_FILE;
-    static final String TAIL_INDEX = io.earshot.spool.SessionSpool.INDEX_FILE;
-    static final String PCM = "audio.pcm";
-    static final String TRANSCRIPT = "transcript.json";
+    /** Makes the store usable; a store that cannot be made so throws, and every new job is then refused. */
+    void init() throws IOException;
 
-    private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
+    /** Every readable job, oldest first; what a creation cut short left behind is removed. */
+    List<JobRecord> loadAll() throws IOException;
 
-    private final Path root;
+    /** Makes room for a new job. */
+    void create(String id) throws IOException;
 
-    JobStore(Path root) {
-        this.root = root;
-    }
+    /** Replaces the job's record durably: once this returns, a restart finds this record. */
+    void save(JobRecord r) throws IOException;
 
-    Path root() {
-        return root;
-    }
+    void saveTranscript(String id, Transcript t) throws IOException;
 
-    void init() throws IOException {
-        Files.createDirectories(root);
-    }
+    Transcript transcript(String id) throws IOException;
 
-    Path dir(String id) {
-        return root.resolve(id);
-    }
+    /**
+     * Replaces the job's upload with at most {@code max} bytes of {@code body}, durably; returns the bytes kept, or
+     * -1 if the body had more. The store's own failures are {@link StorageFailure}s; other exceptions come from
+     * reading {@code body}.
+     */
+    long writeUpload(String id, InputStream body, long max) throws IOException;
 
-    Path file(String id, String name) {
-        return root.resolve(id).resolve(name);
-    }
+    /**
+     * Appends at most {@code max} bytes of {@code body} to the upload at {@code offset}, after dropping anything
+     * beyond it (bytes a crash left unconfirmed); returns the bytes appended, or -1 if the body had more. What was
+     * read before a failure stays appended: {@link #uploadSize} tells how much.
+     */
+    long appendUpload(String id, long offset, InputStream body, long max) throws IOException;
 
-    /** Every readable job; a directory whose record cannot be read is logged and left alone. */
-    List<JobRecord> loadAll() throws IOException {
-        List<JobRecord> out = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
-            for (Path d : dirs) {
-                Path record = d.resolve(RECORD);
-                if (!Files.isRegularFile(record)) {
-                    // a job whose creation was cut short (the server died in the middle of an upload)
-                    if (d.getFileName().toString().startsWith("j_")) {
-                        delete(d.getFileName().toString());
-                    }
-                    continue;
-                }
-                try {
-                    JsonNode n = Json.mapper().readTree(Files.readString(record, StandardCharsets.UTF_8));
-                    JobRecord r = JobRecord.fromJson(n);
-                    if (r.id().equals(d.getFileName().toString())) {
-                        out.add(r);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.WARNING, "Earshot cannot read job record " + record + "; the job is skipped", e);
-                }
-            }
-        }
-        out.sort(Comparator.comparing(JobRecord::createdAt));
-        return out;
-    }
+    long uploadSize(String id) throws IOException;
 
-    void create(String id) throws IOException {
-        Files.createDirectories(dir(id));
-    }
+    InputStream readUpload(String id) throws IOException;
 
-    /** Replaces the job's record atomically and durably. */
-    void save(JobRecord r) throws IOException {
-        writeAtomically(file(r.id(), RECORD), Json.write(r.toJson()).getBytes(StandardCharsets.UTF_8));
-    }
+    /** Opens the job's tail for appending chunks, refusing any that would take it beyond {@code maxBytes}. */
+    TailAppender appendTail(String id, long maxBytes) throws IOException;
 
-    void saveTranscript(String id, Transcript t) throws IOException {
-        writeAtomically(file(id, TRANSCRIPT), Json.write(t.toJson()).getBytes(StandardCharsets.UTF_8));
-    }
+    /** Feeds the tail's chunks in order to {@code visitor}; nothing when the job has no tail. */
+    void readTail(String id, StoredChunks.Visitor visitor) throws IOException;
 
-    Transcript transcript(String id) throws IOException {
-        return Transcript.fromJson(Json.mapper().readTree(Files.readString(file(id, TRANSCRIPT),
-                StandardCharsets.UTF_8)));
-    }
+    /** A new, empty copy of the job's decoded audio. */
+    PcmWriter writePcm(String id) throws IOException;
 
-    /** Removes the job's audio (upload, tail, decoded PCM), keeping its record and transcript. */
-    void deleteAudio(String id) throws IOException {
-        for (String name : List.of(UPLOAD, TAIL_AUDIO, TAIL_INDEX, PCM)) {
-            Files.deleteIfExists(file(id, name));
-        }
-    }
+    PcmReader readPcm(String id) throws IOException;
+
+    void deletePcm(String id) throws IOException;
+
+    /** Removes the job's audio (upload, tail, decoded), keeping its record and transcript. */
+    void deleteAudio(String id) throws IOException;
 
     /** Removes everything of the job. */
-    void delete(String id) throws IOException {
-        Path d = dir(id);
-        if (!Files.exists(d)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(d)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(d);
+    void delete(String id) throws IOException;
+
+    /** Chunks added to a hand-off's tail; closing makes them durable. */
+    interface TailAppender extends Closeable {
+        /** False, with nothing written, when the chunk would take the tail beyond its bound. */
+        boolean append(ByteBuffer payload) throws IOException;
     }
 
-    private static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        // the rename itself must reach the device too
-        try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // not every platform lets a directory be opened and forced
-        }
+    /** Decoded audio being written: 16 kHz mono samples in order. */
+    interface PcmWriter extends Closeable {
+        void write(short[] samples, int offset, int count) throws IOException;
+    }
+
+    /** Decoded audio being read back, any stretch at a time. */
+    interface PcmReader extends Closeable {
+        long samples() throws IOException;
+
+        short[] read(long startSample, int length) throws IOException;
     }
 }

@@ -43,10 +43,15 @@ public class JobWatchers {
     @Resource
     private ManagedScheduledExecutorService scheduler;
 
-    private final Map<String, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
+    /** Subscribers by job id; concurrent sets, changed by the WebSocket callbacks' threads. */
+    private final Map<String, Set<JobSubscriber>> subscribers = new ConcurrentHashMap<>();
+    /** Waiting long polls by job id, each answered once; concurrent sets, changed by request and event threads. */
     private final Map<String, Set<Consumer<JobRecord>>> waiters = new ConcurrentHashMap<>();
+    /** Atomic: counted against earshot.jobs.max-subscribers without a lock. */
     private final AtomicInteger subscriberCount = new AtomicInteger();
+    /** Atomic: counted against earshot.jobs.max-long-polls without a lock. */
     private final AtomicInteger waiterCount = new AtomicInteger();
+    /** Written once at startup. */
     private ScheduledFuture<?> heartbeats;
 
     @PostConstruct
@@ -64,7 +69,7 @@ public class JobWatchers {
 
     void changed(@ObservesAsync JobChanged event) {
         JobRecord r = event.record();
-        Set<Subscriber> subs = subscribers.get(r.id());
+        Set<JobSubscriber> subs = subscribers.get(r.id());
         if (subs != null) {
             subs.forEach(s -> s.offer(r));
         }
@@ -86,7 +91,7 @@ public class JobWatchers {
             return null;
         }
         Consumer<JobRecord> once = new Consumer<>() {
-            private boolean called;
+            private boolean called; // guarded by this handle's monitor: the first answer wins
 
             @Override
             public synchronized void accept(JobRecord r) {
@@ -135,8 +140,8 @@ public class JobWatchers {
                     "Too many job subscriptions are open; poll GET /v1/jobs/{id} or try again later.");
             return;
         }
-        Subscriber s = new Subscriber(ws, id, after, jobs.config().jobsEventHistory);
-        ws.getUserProperties().put(Subscriber.class.getName(), s);
+        JobSubscriber s = new JobSubscriber(ws, id, after, jobs.config().jobsEventHistory);
+        ws.getUserProperties().put(JobSubscriber.class.getName(), s);
         subscribers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(s);
         // Registered before reading the kept records: a change fired meanwhile is offered twice at worst, and
         // the subscriber sends each event id once.
@@ -156,16 +161,12 @@ public class JobWatchers {
                 s.finishedAlready();
             }
         };
-        try {
-            scheduler.schedule(open, AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
-        } catch (RuntimeException e) {
-            open.run(); // the scheduler is going away with the application
-        }
+        afterOpen(open);
     }
 
     /** The client was heard from; answers {@code pong} to a {@code ping}. */
     void heard(Session ws, boolean ping) {
-        Subscriber s = (Subscriber) ws.getUserProperties().get(Subscriber.class.getName());
+        JobSubscriber s = (JobSubscriber) ws.getUserProperties().get(JobSubscriber.class.getName());
         if (s != null) {
             s.lastHeard = System.nanoTime();
             if (ping) {
@@ -175,9 +176,9 @@ public class JobWatchers {
     }
 
     void closed(Session ws) {
-        Subscriber s = (Subscriber) ws.getUserProperties().remove(Subscriber.class.getName());
+        JobSubscriber s = (JobSubscriber) ws.getUserProperties().remove(JobSubscriber.class.getName());
         if (s != null) {
-            Set<Subscriber> subs = subscribers.get(s.jobId);
+            Set<JobSubscriber> subs = subscribers.get(s.jobId);
             if (subs != null && subs.remove(s)) {
                 subscriberCount.decrementAndGet();
                 subscribers.computeIfPresent(s.jobId, (k, v) -> v.isEmpty() ? null : v);
@@ -188,8 +189,8 @@ public class JobWatchers {
     private void heartbeat() {
         long now = System.nanoTime();
         long dead = TimeUnit.MILLISECONDS.toNanos(jobs.config().heartbeatIntervalMs * 2 + 5_000);
-        for (Set<Subscriber> subs : subscribers.values()) {
-            for (Subscriber s : subs) {
+        for (Set<JobSubscriber> subs : subscribers.values()) {
+            for (JobSubscriber s : subs) {
                 if (now - s.lastHeard > dead) {
                     close(s.ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "no pong within two heartbeats");
                     continue;
@@ -213,10 +214,19 @@ public class JobWatchers {
      * {@code @OnOpen}, before Payara has written the handshake's answer, can be lost or break the connection.
      */
     void refuse(Session ws, int closeCode, String code, String message) {
+        afterOpen(() -> refuseNow(ws, closeCode, code, message));
+    }
+
+    /** Runs {@code task} {@value #AFTER_OPEN_MS} ms from now; at once without a scheduler (a unit test's watchers). */
+    private void afterOpen(Runnable task) {
+        if (scheduler == null) {
+            task.run();
+            return;
+        }
         try {
-            scheduler.schedule(() -> refuseNow(ws, closeCode, code, message), AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(task, AFTER_OPEN_MS, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
-            refuseNow(ws, closeCode, code, message);
+            task.run(); // the scheduler is going away with the application
         }
     }
 
@@ -240,112 +250,6 @@ public class JobWatchers {
             ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
         } catch (IOException | RuntimeException e) {
             // already closed
-        }
-    }
-
-    /**
-     * One WebSocket following one job: one send in flight at a time, the records behind it queued in order; a
-     * client too slow for {@code earshot.jobs.event-history} records loses the oldest queued ones, never the newest.
-     */
-    private static final class Subscriber {
-        final Session ws;
-        final String jobId;
-        volatile long lastHeard = System.nanoTime();
-        private final int capacity;
-        private final java.util.ArrayDeque<JobRecord> pending = new java.util.ArrayDeque<>();
-        private long lastQueued;
-        private boolean sending;
-        private final java.util.ArrayDeque<String> pendingControl = new java.util.ArrayDeque<>();
-        private boolean closing;
-        /** Sending may start: set a moment after {@code @OnOpen} (see refuse). */
-        private boolean open;
-
-        Subscriber(Session ws, String jobId, long after, int capacity) {
-            this.ws = ws;
-            this.jobId = jobId;
-            this.lastQueued = after;
-            this.capacity = capacity;
-        }
-
-        synchronized void offer(JobRecord r) {
-            if (closing || r.eventId() <= lastQueued) {
-                return;
-            }
-            lastQueued = r.eventId();
-            pending.add(r);
-            while (pending.size() > capacity) {
-                pending.poll();
-            }
-            pump();
-        }
-
-        synchronized void sendControl(String text) {
-            if (!closing) {
-                if (pendingControl.size() < 4) {
-                    pendingControl.add(text);
-                }
-                pump();
-            }
-        }
-
-        synchronized void open() {
-            open = true;
-            pump();
-        }
-
-        /** The client has seen the final record already: nothing to send, the subscription is over. */
-        synchronized void finishedAlready() {
-            if (!sending && pending.isEmpty()) {
-                closing = true;
-                close(ws, CloseReason.CloseCodes.NORMAL_CLOSURE.getCode(), "job finished");
-            }
-        }
-
-        /** Sends what is waiting, if nothing is in flight. Called with the lock held. */
-        private void pump() {
-            if (sending || closing || !open) {
-                return;
-            }
-            String text;
-            boolean last = false;
-            if (!pending.isEmpty()) {
-                JobRecord r = pending.poll();
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("type", "job");
-                m.put("job", r.toJson());
-                text = Json.write(m);
-                last = r.stage().isFinal();
-            } else if (!pendingControl.isEmpty()) {
-                text = pendingControl.poll();
-            } else {
-                return;
-            }
-            sending = true;
-            boolean finalRecord = last;
-            try {
-                ws.getAsyncRemote().sendText(text, result -> done(result.isOK(), finalRecord));
-            } catch (RuntimeException e) {
-                // never leave the client waiting on a subscription that sends nothing more
-                LOG.log(Level.WARNING, "job events: a send to a subscriber of " + jobId + " failed", e);
-                sending = false;
-                closing = true;
-                close(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "send failed");
-            }
-        }
-
-        private synchronized void done(boolean ok, boolean finalRecord) {
-            sending = false;
-            if (!ok) {
-                closing = true;
-                close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send failed");
-                return;
-            }
-            if (finalRecord && pending.isEmpty()) {
-                closing = true;
-                close(ws, CloseReason.CloseCodes.NORMAL_CLOSURE.getCode(), "job finished");
-                return;
-            }
-            pump();
         }
     }
 

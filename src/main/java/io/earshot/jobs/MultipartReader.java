@@ -42,11 +42,17 @@ final class MultipartReader {
         MalformedException(String message) {
             super(message);
         }
+
+        /** The client's answer: 400, the body is not what it says. */
+        JobRefusal refusal() {
+            return new JobRefusal(400, "bad_request", "The multipart body is not well-formed: " + getMessage() + ".");
+        }
     }
 
     private final InputStream in;
     private final byte[] delimiter; // CRLF--boundary
     private final byte[] buf;
+    // The reading state below belongs to the one request thread that reads the body: no lock.
     private int start;
     private int end;
     private boolean eof;

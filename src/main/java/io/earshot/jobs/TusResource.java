@@ -17,7 +17,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +35,7 @@ import java.util.logging.Logger;
  */
 @Credential(Access.SCOPE_JOBS)
 @Path("uploads")
+@TusResumable
 public class TusResource {
 
     static final String VERSION = "1.0.0";
@@ -66,46 +66,39 @@ public class TusResource {
     @Consumes("*/*")
     public Response create(@HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Length") String length,
             @HeaderParam("Upload-Defer-Length") String defer, @HeaderParam("Upload-Metadata") String metadata,
-            @HeaderParam("Content-Type") String contentType, InputStream raw, @Context HttpServletRequest request) {
-        InputStream body = jobs.metered(raw, Caller.limitKey(request));
+            @HeaderParam("Content-Type") String contentType, InputStream raw) throws JobRefusal, StorageFailure {
+        InputStream body = jobs.metered(raw, Caller.limitKey(http));
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
         }
-        try {
-            if (defer != null) {
-                throw new JobRefusal(400, "bad_request", "Upload-Defer-Length is not supported: send Upload-Length.");
-            }
-            long total = number("Upload-Length", length);
-            Map<String, String> meta = metadata(metadata);
-            String type = meta.containsKey("filetype") ? meta.get("filetype") : meta.get("type");
-            String name = meta.containsKey("filename") ? meta.get("filename") : meta.get("name");
-            JobRecord r = jobs.createUpload(total, type == null || type.isBlank() ? null : type,
-                    JobResource.clean(name), JobResource.flag("align", meta.get("align")),
-                    JobResource.flag("diarize", meta.get("diarize")), Caller.name(http));
-            Response.ResponseBuilder b = Response.status(Response.Status.CREATED)
-                    .location(URI.create(JobRecord.link("uploads/" + r.id())))
-                    .header("Link", "<" + JobRecord.link("jobs/" + r.id()) + ">; rel=\"job\"");
-            if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(OFFSET_TYPE)) {
-                try {
-                    r = jobs.appendUpload(r.id(), 0, body);
-                } catch (JobRefusal e) {
-                    jobs.cancel(r.id()); // refused without a Location: the client cannot go on with it
-                    throw e;
-                } catch (IOException e) {
-                    LOG.log(Level.FINE, "creation-with-upload broke off", e);
-                    r = jobs.get(r.id());
-                }
-                b.header("Upload-Offset", r.uploadOffset());
-            }
-            return tus(b).build();
-        } catch (JobRefusal e) {
-            return tus(Response.fromResponse(JobResource.refusal(e))).build();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot create an upload", e);
-            return tus(Response.fromResponse(ApiError.response(Response.Status.INTERNAL_SERVER_ERROR,
-                    "storage_failed", "The server cannot store uploads right now."))).build();
+        if (defer != null) {
+            throw new JobRefusal(400, "bad_request", "Upload-Defer-Length is not supported: send Upload-Length.");
         }
+        long total = number("Upload-Length", length);
+        Map<String, String> meta = metadata(metadata);
+        String type = meta.containsKey("filetype") ? meta.get("filetype") : meta.get("type");
+        String name = meta.containsKey("filename") ? meta.get("filename") : meta.get("name");
+        JobRecord r = jobs.createUpload(total, type == null || type.isBlank() ? null : type,
+                JobResource.clean(name), JobResource.flag("align", meta.get("align")),
+                JobResource.flag("diarize", meta.get("diarize")), Caller.name(http));
+        Response.ResponseBuilder b = Response.status(Response.Status.CREATED)
+                .location(URI.create(JobRecord.link("uploads/" + r.id())))
+                .header("Link", "<" + JobRecord.link("jobs/" + r.id()) + ">; rel=\"job\"");
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(OFFSET_TYPE)) {
+            try {
+                r = jobs.appendUpload(r.id(), 0, body);
+            } catch (JobRefusal e) {
+                jobs.cancel(r.id()); // refused without a Location: the client cannot go on with it
+                throw e;
+            } catch (UploadIncomplete | StorageFailure e) {
+                // created all the same: the Location and the offset reached let the client go on
+                LOG.log(Level.FINE, "creation-with-upload broke off", e);
+                r = jobs.get(r.id());
+            }
+            b.header("Upload-Offset", r.uploadOffset());
+        }
+        return tus(b).build();
     }
 
     @HEAD
@@ -131,8 +124,8 @@ public class TusResource {
     @Consumes("*/*")
     public Response patch(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus,
             @HeaderParam("Upload-Offset") String offset, @HeaderParam("Content-Type") String contentType,
-            InputStream raw, @Context HttpServletRequest request) {
-        InputStream body = jobs.metered(raw, Caller.limitKey(request));
+            InputStream raw) throws JobRefusal, UploadIncomplete, StorageFailure {
+        InputStream body = jobs.metered(raw, Caller.limitKey(http));
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
@@ -141,26 +134,11 @@ public class TusResource {
             return tus(Response.fromResponse(ApiError.response(Response.Status.UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_media_type", "A PATCH must have Content-Type " + OFFSET_TYPE + "."))).build();
         }
-        JobRecord r = find(id);
-        if (r == null) {
+        if (find(id) == null) {
             return tus(Response.fromResponse(JobResource.notFound())).build();
         }
-        try {
-            JobRecord after = jobs.appendUpload(id, number("Upload-Offset", offset), body);
-            return tus(Response.noContent()).header("Upload-Offset", after.uploadOffset()).build();
-        } catch (JobRefusal e) {
-            return tus(Response.fromResponse(JobResource.refusal(e))).build();
-        } catch (JobService.StorageException e) {
-            LOG.log(Level.WARNING, "cannot store an upload", e);
-            return tus(Response.fromResponse(ApiError.response(Response.Status.INTERNAL_SERVER_ERROR,
-                    "storage_failed", "The server could not store the bytes; send HEAD for the offset."))).build();
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "upload PATCH broke off", e);
-            JobRecord now = jobs.get(id);
-            return tus(Response.fromResponse(ApiError.response(Response.Status.BAD_REQUEST, "upload_incomplete",
-                    "The request broke off; the bytes received were kept: send HEAD for the offset.")))
-                    .header("Upload-Offset", now == null ? 0 : now.uploadOffset()).build();
-        }
+        JobRecord after = jobs.appendUpload(id, number("Upload-Offset", offset), body);
+        return tus(Response.noContent()).header("Upload-Offset", after.uploadOffset()).build();
     }
 
     /** Clients behind proxies that block PATCH send POST with {@code X-HTTP-Method-Override: PATCH}. */
@@ -169,9 +147,10 @@ public class TusResource {
     @Consumes("*/*")
     public Response override(@PathParam("id") String id, @HeaderParam("X-HTTP-Method-Override") String method,
             @HeaderParam("Tus-Resumable") String tus, @HeaderParam("Upload-Offset") String offset,
-            @HeaderParam("Content-Type") String contentType, InputStream body, @Context HttpServletRequest request) {
+            @HeaderParam("Content-Type") String contentType, InputStream body)
+            throws JobRefusal, UploadIncomplete, StorageFailure {
         if (method != null && method.equalsIgnoreCase("PATCH")) {
-            return patch(id, tus, offset, contentType, body, request);
+            return patch(id, tus, offset, contentType, body);
         }
         if (method != null && method.equalsIgnoreCase("DELETE")) {
             return terminate(id, tus);
@@ -185,7 +164,8 @@ public class TusResource {
      */
     @DELETE
     @Path("{id}")
-    public Response terminate(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus) {
+    public Response terminate(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String tus)
+            throws StorageFailure {
         Response wrong = checkVersion(tus);
         if (wrong != null) {
             return wrong;
@@ -195,13 +175,7 @@ public class TusResource {
             return tus(Response.status(Response.Status.NOT_FOUND)).build();
         }
         if (r.stage().isFinal()) {
-            try {
-                jobs.delete(id);
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot delete job " + id, e);
-                return tus(Response.fromResponse(ApiError.response(Response.Status.INTERNAL_SERVER_ERROR,
-                        "storage_failed", "The job's files could not all be removed."))).build();
-            }
+            jobs.delete(id);
         } else {
             jobs.cancel(id);
         }
