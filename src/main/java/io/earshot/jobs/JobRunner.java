@@ -1,6 +1,5 @@
 package io.earshot.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.earshot.audio.AudioCodec;
 import io.earshot.audio.BadAudioException;
 import io.earshot.audio.EngineFormat;
@@ -15,8 +14,8 @@ import io.earshot.engine.GuardedEngine;
 import io.earshot.engine.Recognition;
 import io.earshot.engine.Segmenter;
 import io.earshot.engine.SpeakerTurn;
-import io.earshot.protocol.Json;
-import io.earshot.spool.SessionSpool;
+import io.earshot.spool.SessionManifest;
+import io.earshot.spool.SessionStore;
 import io.earshot.spool.StoredChunks;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -95,17 +94,17 @@ final class JobRunner implements Runnable {
     private final JobRecord job;
     private final JobStore store;
     private final EngineService engine;
-    private final Path sessionDir;
+    private final SessionStore sessions;
     private final long maxSamples;
     private final Host host;
     private volatile boolean cancelled;
     private volatile CompletableFuture<?> waiting;
 
-    JobRunner(JobRecord job, JobStore store, EngineService engine, Path sessionDir, long maxAudioMs, Host host) {
+    JobRunner(JobRecord job, JobStore store, EngineService engine, SessionStore sessions, long maxAudioMs, Host host) {
         this.job = job;
         this.store = store;
         this.engine = engine;
-        this.sessionDir = sessionDir;
+        this.sessions = sessions;
         this.maxSamples = maxAudioMs * EngineFormat.SAMPLE_RATE / 1000;
         this.host = host;
     }
@@ -209,14 +208,14 @@ final class JobRunner implements Runnable {
 
     /** The session's stored chunks, then the tail uploaded after the hand-off, through one decoder. */
     private JobRecord.Audio decodeSession(PcmFile sink) throws IOException, JobFailedException {
-        if (sessionDir == null) {
+        SessionManifest meta = job.sessionId() == null ? null : sessions.manifest(job.sessionId()).orElse(null);
+        if (meta == null) {
             throw new JobFailedException(new JobFailure("session_not_found", "The session's stored audio is gone.",
-                    "no spool directory for session " + job.sessionId(), false));
+                    "no stored session " + job.sessionId(), false));
         }
-        JsonNode meta = Json.mapper().readTree(Files.readString(sessionDir.resolve(SessionSpool.METADATA_FILE)));
-        AudioCodec codec = AudioCodec.fromWire(meta.path("codec").asText(""));
-        int rate = meta.path("sample_rate").asInt();
-        int channels = meta.path("channels").asInt();
+        AudioCodec codec = AudioCodec.fromWire(meta.codec());
+        int rate = meta.sampleRate();
+        int channels = meta.channels();
         if (codec == null || !codec.supportsRate(rate) || !AudioCodec.CHANNELS.contains(channels)) {
             throw new IOException("session.json names no valid format");
         }
@@ -228,7 +227,7 @@ final class JobRunner implements Runnable {
                 // concealed as silence, as on the live stream
             }
         };
-        StoredChunks.open(sessionDir).read(job.sessionChunks(), feed);
+        sessions.readChunks(job.sessionId(), job.sessionChunks(), feed);
         if (Files.exists(store.file(job.id(), JobStore.TAIL_INDEX))) {
             StoredChunks.open(store.dir(job.id())).read(Long.MAX_VALUE, feed);
         }

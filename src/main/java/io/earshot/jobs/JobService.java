@@ -5,7 +5,7 @@ import io.earshot.audio.file.AudioFileException;
 import io.earshot.audio.file.AudioFiles;
 import io.earshot.config.EarshotConfig;
 import io.earshot.engine.EngineService;
-import io.earshot.spool.AudioSpool;
+import io.earshot.spool.SessionStore;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -72,7 +72,7 @@ public class JobService {
 
     private EarshotConfig config;
     private JobStore store;
-    private AudioSpool spools;
+    private SessionStore spools;
     private ExecutorService workers;
     private String workersName;
     /** Null when the jobs directory is usable; otherwise why not. */
@@ -103,7 +103,7 @@ public class JobService {
     void init() {
         config = EarshotConfig.current();
         store = new JobStore(config.jobsDir);
-        spools = new AudioSpool(config);
+        spools = SessionStore.configured(config);
         uploadRate = new io.earshot.security.RateLimiter(config.uploadBytesPerMinute, config.rateLimitClients,
                 System::nanoTime);
         try {
@@ -639,8 +639,7 @@ public class JobService {
                     queue.poll();
                     continue;
                 }
-                Path sessionDir = r.sessionId() == null ? null : spools.existing(r.sessionId());
-                JobRunner runner = new JobRunner(r, store, engine, sessionDir, config.jobsMaxAudioMs, new Host());
+                JobRunner runner = new JobRunner(r, store, engine, spools, config.jobsMaxAudioMs, new Host());
                 try {
                     workers.execute(runner);
                 } catch (RejectedExecutionException e) {

@@ -2,7 +2,6 @@ package io.earshot.spool;
 
 import io.earshot.protocol.AudioFrame;
 import io.earshot.protocol.Json;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
@@ -25,11 +23,11 @@ import java.util.Map;
  * two servers sharing a spool directory never both write one session (the operating system releases the lock
  * when the process dies).
  */
-public final class SessionSpool implements Closeable {
+public final class SessionSpool implements SessionStorage {
 
     public static final String AUDIO_FILE = "audio.raw";
     public static final String INDEX_FILE = "chunks.idx";
-    public static final String METADATA_FILE = "session.json";
+    public static final String METADATA_FILE = ManifestFile.NAME;
     public static final String EVENTS_FILE = "events.jsonl";
     public static final String LOCK_FILE = "session.lock";
 
@@ -79,7 +77,7 @@ public final class SessionSpool implements Closeable {
      * to go on appending: the files are cut back to their last whole chunk (a crash can leave an index entry
      * without its bytes, or bytes without their entry), exactly what {@link StoredChunks} reads.
      */
-    public static SessionSpool reopen(Path dir) throws IOException {
+    static SessionSpool reopen(Path dir) throws IOException {
         return open(dir, StandardOpenOption.CREATE, true);
     }
 
@@ -148,8 +146,43 @@ public final class SessionSpool implements Closeable {
         }
     }
 
+    @Override
+    public void journal(io.earshot.protocol.ServerMessage.SessionEvent event) throws IOException {
+        appendEvent(Json.write(event));
+    }
+
+    /**
+     * Reads {@code events.jsonl} back, oldest first; returns the number of lines that are not an event (a line
+     * cut short by a crash is cut off at reopen, so these are lines damaged otherwise).
+     */
+    static int readJournal(Path dir, java.util.function.Consumer<io.earshot.protocol.ServerMessage.SessionEvent> visitor)
+            throws IOException {
+        int unreadable = 0;
+        try (java.io.BufferedReader in = Files.newBufferedReader(dir.resolve(EVENTS_FILE))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                io.earshot.protocol.ServerMessage.SessionEvent e;
+                try {
+                    e = (io.earshot.protocol.ServerMessage.SessionEvent) Json.mapper().readValue(line,
+                            io.earshot.protocol.ServerMessage.class);
+                } catch (IOException | ClassCastException bad) {
+                    unreadable++;
+                    continue;
+                }
+                visitor.accept(e);
+            }
+        }
+        return unreadable;
+    }
+
+    /** The later of the manifest's and the audio's last change. */
+    static java.time.Instant lastWritten(Path dir) throws IOException {
+        return java.time.Instant.ofEpochMilli(Math.max(Files.getLastModifiedTime(dir.resolve(METADATA_FILE)).toMillis(),
+                Files.getLastModifiedTime(dir.resolve(AUDIO_FILE)).toMillis()));
+    }
+
     /** Appends one event (a JSON object, one line) to {@code events.jsonl}. */
-    public synchronized void appendEvent(String json) throws IOException {
+    synchronized void appendEvent(String json) throws IOException {
         if (closed) {
             throw new IOException("spool of " + dir.getFileName() + " is closed");
         }
@@ -192,7 +225,7 @@ public final class SessionSpool implements Closeable {
         return dir;
     }
 
-    /** Appends chunks {@code from..count-1} of the frame; on failure nothing is counted as stored. */
+    @Override
     public synchronized void append(AudioFrame frame, int from) throws IOException {
         if (closed) {
             throw new IOException("spool of " + dir.getFileName() + " is closed");
@@ -225,7 +258,7 @@ public final class SessionSpool implements Closeable {
         unforcedChunks += n;
     }
 
-    /** Forces appended audio and index to the device. Returns the number of chunks now durable. */
+    @Override
     public synchronized long force() throws IOException {
         if (unforcedChunks > 0 && !closed) {
             audio.force(false);
@@ -243,20 +276,24 @@ public final class SessionSpool implements Closeable {
         return unforcedChunks > 0;
     }
 
+    @Override
     public synchronized long chunks() {
         return chunks;
     }
 
+    @Override
     public synchronized long bytes() {
         return bytes;
     }
 
-    /** Replaces {@code session.json} atomically. */
-    public void writeMetadata(Map<String, Object> metadata) throws IOException {
-        Path tmp = dir.resolve(METADATA_FILE + ".tmp");
-        Files.writeString(tmp, Json.write(metadata), StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+    @Override
+    public void writeManifest(SessionManifest manifest) throws IOException {
+        ManifestFile.write(dir, manifest);
+    }
+
+    /** Replaces {@code session.json} atomically with arbitrary fields (tests of the file's replacement). */
+    void writeMetadata(Map<String, Object> metadata) throws IOException {
+        ManifestFile.write(dir, metadata);
     }
 
     @Override
