@@ -57,6 +57,7 @@ public class SessionRegistry {
     private SessionStore store;
     private SessionServices services;
     private SessionRestore restorer;
+    private Admission admissionRules;
     /** Runs each connection's writer task (sends and closes), off every session lock. */
     private java.util.concurrent.ExecutorService writers;
     /** Null when the store is usable; otherwise why not. */
@@ -99,6 +100,7 @@ public class SessionRegistry {
                     }
                 }, audioRate);
         restorer = new SessionRestore(store, services);
+        admissionRules = new Admission(config);
         java.util.concurrent.ThreadFactory threads = threadFactory != null ? threadFactory
                 : java.util.concurrent.Executors.defaultThreadFactory();
         writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2,
@@ -179,8 +181,7 @@ public class SessionRegistry {
     private volatile boolean stopping;
 
     private ServerMessage.Error shuttingDown() {
-        return ServerMessage.Error.of(ErrorCode.SERVER_BUSY, "The server is shutting down; try again shortly.",
-                "shutting down").withRetryAfterMs(config.retryAfterMs);
+        return admissionRules.shuttingDown();
     }
 
     public EarshotConfig config() {
@@ -232,10 +233,9 @@ public class SessionRegistry {
             return c;
         }
         synchronized (admission) {
-            if (connections.size() >= config.maxConnections) {
-                failAtOpen(c, ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
-                        "The server has too many open connections; try again shortly.",
-                        "max_connections=" + config.maxConnections).withRetryAfterMs(config.retryAfterMs));
+            ServerMessage.Error refused = admissionRules.refuseConnection(connections.size());
+            if (refused != null) {
+                failAtOpen(c, refused);
                 return c;
             }
             connections.add(c);
@@ -290,28 +290,9 @@ public class SessionRegistry {
             return;
         }
         synchronized (admission) {
-            int live = 0;
-            int mine = 0;
-            for (StreamSession s : sessions.values()) {
-                if (!s.isEnded()) {
-                    live++;
-                    if (s.identity().equals(c.identity())) {
-                        mine++;
-                    }
-                }
-            }
-            if (live >= config.maxSessions) {
-                c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
-                        "The server is at its session limit; try again shortly.",
-                        "max_sessions=" + config.maxSessions).withRetryAfterMs(config.retryAfterMs));
-                return;
-            }
-            if (mine >= config.maxSessionsPerClient) {
-                c.fail(ServerMessage.Error.of(ErrorCode.TOO_MANY_SESSIONS,
-                        "This client already has the most sessions allowed; end or abandon one first.",
-                        "max_sessions_per_client=" + config.maxSessionsPerClient + " (sessions waiting for a "
-                                + "resume count until their grace period ends)")
-                        .withRetryAfterMs(config.retryAfterMs));
+            ServerMessage.Error refused = admissionRules.refuseSession(sessions.values(), c.identity());
+            if (refused != null) {
+                c.fail(refused);
                 return;
             }
             String id = Ids.sessionId();
@@ -339,8 +320,7 @@ public class SessionRegistry {
     }
 
     private ServerMessage.Error storageUnavailable(String detail) {
-        return ServerMessage.Error.of(ErrorCode.STORAGE_FAILED, "The server cannot store audio right now.", detail)
-                .withRetryAfterMs(config.retryAfterMs);
+        return admissionRules.storageUnavailable(detail);
     }
 
     private void resume(Connection c, ClientMessage.ResumeRequest resume) {
