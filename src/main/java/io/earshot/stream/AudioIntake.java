@@ -20,16 +20,18 @@ final class AudioIntake {
     private final SessionSettings settings;
     private final PacketDecoder decoder;
     private final ChunkTimeline timeline = new ChunkTimeline();
-    /** One chunk's bytes, reused. */
+    /** One chunk's bytes, reused; session lock. */
     private byte[] scratch = new byte[0];
-    /** Decoded samples so far, from the session's first sample. */
+    /** Decoded samples so far, from the session's first sample; session lock. */
     private long decodedSamples;
+    /** Chunks that did not decode, restored ones included; session lock. */
     private long badChunks;
     /**
      * For a session restored after a restart: the samples (and microseconds) of the audio before the chunk its
-     * transcriber started at, so that transcript times stay those of the whole session. 0 otherwise.
+     * transcriber started at, so that transcript times stay those of the whole session. 0 otherwise. Session lock.
      */
     private long baseSamples;
+    /** The same in microseconds, for {@code ended.audio_ms}; session lock. */
     private long baseMicros;
 
     AudioIntake(SessionSettings settings, Transcription transcriber, long badChunks) {

@@ -9,7 +9,7 @@ import java.util.ArrayDeque;
  */
 final class ChunkTimeline {
 
-    /** {seq, decoded samples after it}, oldest first. */
+    /** {seq, decoded samples after it}, oldest first; session lock. */
     private final ArrayDeque<long[]> ends = new ArrayDeque<>();
 
     void decoded(long seq, long samplesAfter) {

@@ -19,9 +19,9 @@ final class EventDelivery {
 
     private final EventLog log;
     private final Journal journal;
-    /** Highest event number handed to the attached connection. */
+    /** Highest event number handed to the attached connection; session lock. */
     private long deliveredSeq;
-    /** The attached client asked to hold events. */
+    /** The attached client asked to hold events; session lock. */
     private boolean paused;
 
     EventDelivery(EventLog log, Journal journal) {

@@ -13,7 +13,7 @@ final class FlowControl {
     private final double highWater;
     private final double lowWater;
     private final long engineMaxLagMs;
-    /** A {@code flow slow_down} is in force on the attached connection. */
+    /** A {@code flow slow_down} is in force on the attached connection; session lock. */
     private boolean slowDown;
 
     FlowControl(EarshotConfig config) {

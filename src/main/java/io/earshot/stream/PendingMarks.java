@@ -16,6 +16,7 @@ final class PendingMarks {
     record Mark(String name, long seq) {
     }
 
+    /** Oldest first; session lock. */
     private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
 
     static boolean validName(String name) {

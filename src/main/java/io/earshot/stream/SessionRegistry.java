@@ -62,12 +62,15 @@ public class SessionRegistry {
     private java.util.concurrent.ExecutorService writers;
     /** Null when the store is usable; otherwise why not. */
     private volatile String spoolProblem;
+    /** Open connections; concurrent, added under {@link #admission} so the limit holds. */
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    /** Sessions held in memory; concurrent, added under {@link #admission}, removed by the timer thread. */
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     /** Serializes admission so the session limits hold under concurrent starts. */
     private final Object admission = new Object();
+    /** The one timer; set in init, cancelled at shutdown (container threads, one at a time). */
     private ScheduledFuture<?> timer;
-    /** Decoded-audio downloads running now, at most {@code earshot.limits.max-audio-downloads}. */
+    /** Decoded-audio downloads running now, at most {@code earshot.limits.max-audio-downloads}; set in init. */
     private Semaphore audioDownloads;
 
     /** Starts the registry (and validates the settings) when the application starts, not on first use. */
@@ -172,8 +175,9 @@ public class SessionRegistry {
     /** How long a shutdown waits for the going-away messages and closes to reach the clients. */
     static final long DRAIN_MS = 3_000;
 
+    /** Written by the timer thread, read by the liveness check. */
     private volatile long lastTickNanos = System.nanoTime();
-    /** Connection attempts and audio seconds per client and minute. */
+    /** Connection attempts and audio seconds per client and minute; set in init, thread-safe. */
     private io.earshot.security.RateLimiter connectionRate;
     private io.earshot.security.RateLimiter audioRate;
 

@@ -24,23 +24,30 @@ final class SessionState {
         NOTHING, MAX_DURATION, IDLE_TIMEOUT, GRACE_OVER, END_WAIT_OVER, REPLAY_OVER
     }
 
+    /** Where the session is; session lock. */
     private SessionPhase phase = SessionPhase.STREAMING;
-    /** The connection the session talks to, or null while it waits for a resume. */
+    /** The connection the session talks to, or null while it waits for a resume; session lock. */
     private Connection attached;
-    /** Connections the session has had: 1 on the first, plus one per resume. */
+    /** Connections the session has had: 1 on the first, plus one per resume; session lock. */
     private int attempt;
+    /** Why it ended ({@code ended.reason}), once ending; session lock. */
     private String endReason;
-    /** The error that ended it (a limit), or null for a normal end. */
+    /** The error that ended it (a limit), or null for a normal end; session lock. */
     private ErrorCode endCode;
-    /** The session's job, once handed off: its remaining audio is not transcribed live. */
+    /** The session's job, once handed off: its remaining audio is not transcribed live; session lock. */
     private String jobId;
     private final long createdNanos;
+    /** When audio was last stored (the idle limit counts from it); session lock. */
     private long lastAudioNanos;
+    /** When the last connection went away (the grace period counts from it); session lock. */
     private long detachedNanos;
-    /** When the connection went away (wall clock), while none is attached: the grace period counts from it. */
+    /** When the connection went away (wall clock, for the manifest), while none is attached; session lock. */
     private Instant detachedAt;
+    /** When ending began (the end wait counts from it); session lock. */
     private long endingNanos;
+    /** When {@code ended} was sent (the replay window counts from it); session lock. */
     private long endedNanos;
+    /** The same, wall clock, for the manifest; session lock. */
     private Instant endedAt;
 
     SessionState(long createdNanos, long now) {

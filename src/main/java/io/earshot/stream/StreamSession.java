@@ -171,9 +171,7 @@ final class StreamSession {
         Connection previous = state.attached();
         boolean takeover = previous != null && previous != connection;
         if (takeover) {
-            previous.fail(ServerMessage.Error.of(ErrorCode.SESSION_TAKEN_OVER,
-                    "This session was resumed on another connection.",
-                    "session " + id + " resumed by connection " + connection.id()));
+            previous.fail(Refusals.takenOver(id, connection));
         }
         if (state.isAttached()) {
             state.onDetach(state.attached(), now(), wall()); // the previous connection is going: no ack for it
@@ -213,25 +211,16 @@ final class StreamSession {
             return;
         }
         if (!state.canAcceptAudio()) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
-                    "The session has ended; no more audio is accepted.", "chunks from " + frame.firstSeq()
-                            + " refused after end").withSeq(frame.firstSeq()));
+            connection.reject(Refusals.audioAfterEnd(frame));
             return;
         }
         SequenceTracker.Verdict verdict = tracker.check(frame);
         if (verdict instanceof SequenceTracker.Duplicate) {
             connection.outbound().ack(tracker.acked());
         } else if (verdict instanceof SequenceTracker.Gap gap) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.OUT_OF_ORDER,
-                    "Audio chunks must be sent in order without gaps; resend from the expected sequence number.",
-                    "frame starts at " + frame.firstSeq() + " but " + gap.expectedSeq() + " is next")
-                    .withSeq(frame.firstSeq()).withExpectedSeq(gap.expectedSeq()));
+            connection.reject(Refusals.outOfOrder(frame, gap.expectedSeq()));
         } else if (verdict instanceof SequenceTracker.BeyondWindow beyond) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.WINDOW_EXCEEDED,
-                    "Too many unacknowledged chunks; wait for acks before sending more.",
-                    "frame ends at " + frame.lastSeq() + ", beyond last ack " + beyond.lastAckedSeq()
-                            + " + window " + beyond.window())
-                    .withSeq(frame.firstSeq()).withLastAckedSeq(beyond.lastAckedSeq()).withWindow(beyond.window()));
+            connection.reject(Refusals.windowExceeded(frame, beyond.lastAckedSeq(), beyond.window()));
         } else if (verdict instanceof SequenceTracker.Accept accept) {
             store(connection, frame, accept.from());
         }
@@ -240,22 +229,14 @@ final class StreamSession {
     private void store(Connection connection, AudioFrame frame, int from) {
         int partial = intake.firstPartialChunk(frame, from);
         if (partial >= 0) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_FRAME,
-                    "An audio chunk does not hold whole samples; the frame was dropped.",
-                    "chunk " + (frame.firstSeq() + partial) + " has " + frame.lengths()[partial]
-                            + " bytes, not a multiple of " + settings.frameBytes() + " (" + settings.codec().wireName()
-                            + ", " + settings.channels() + " channel(s))")
-                    .withSeq(frame.firstSeq() + partial));
+            connection.reject(Refusals.partSamples(frame, partial, settings));
             return;
         }
         if (services.audioRate() != null) {
             long wait = services.audioRate().tryTake(identity, intake.seconds(frame, from));
             if (wait > 0) {
-                connection.reject(ServerMessage.Error.of(ErrorCode.RATE_LIMITED,
-                        "This client is sending more audio than it may; the frame was not stored: send it again later.",
-                        "earshot.limits.audio-seconds-per-minute=" + (long) services.audioRate().perMinute()
-                                + " per client")
-                        .nonFatal().withSeq(frame.firstSeq() + from).withRetryAfterMs(wait));
+                connection.reject(Refusals.overAudioBudget(frame.firstSeq() + from,
+                        (long) services.audioRate().perMinute(), wait));
                 return;
             }
         }
@@ -263,7 +244,7 @@ final class StreamSession {
             storage.append(frame, from);
         } catch (IOException e) {
             SessionLog.warn("spool.append_failed", connection, this, "error", String.valueOf(e.getMessage()));
-            connection.fail(storageFailed("append", e));
+            connection.fail(Refusals.storageFailed("append", e, tracker.acked()));
             return;
         }
         tracker.stored(frame.lastSeq());
@@ -278,9 +259,7 @@ final class StreamSession {
         }
         intake.decode(frame, from, (seq, length, why) -> {
             SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
-            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_AUDIO,
-                    "An audio chunk could not be decoded; it is stored as received and the session goes on.",
-                    "chunk " + seq + ": " + why).withSeq(seq));
+            connection.reject(Refusals.badAudio(seq, why));
         });
         intake.transcribedThrough(transcriber.transcribedThrough());
         updateFlow();
@@ -294,15 +273,12 @@ final class StreamSession {
             connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED, "The session has ended.",
                     "mark after end"));
         } else if (!PendingMarks.validName(name)) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
-                    "A mark needs a \"name\" of 1 to " + PendingMarks.MAX_NAME + " characters.",
-                    "name length " + (name == null ? "missing" : name.length())));
+            connection.reject(Refusals.markName(name));
         } else if (tracker.acked() >= tracker.stored()) {
             long seq = tracker.acked();
             emit(n -> new ServerMessage.MarkReached(n, name, seq));
         } else if (!marks.add(name, tracker.stored())) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
-                    "Too many marks are waiting for acks.", "at most " + PendingMarks.MAX_PENDING + " pending marks"));
+            connection.reject(Refusals.tooManyMarks());
         }
     }
 
@@ -473,7 +449,7 @@ final class StreamSession {
         state.onEnd(reason, code, now());
         Connection c = state.attached();
         if (code != null && c != null) {
-            c.outbound().send(endError(code));
+            c.outbound().send(Refusals.limitReached(code, settings));
         }
         intake.finish();
         transcriber.finish();
@@ -588,7 +564,7 @@ final class StreamSession {
         } catch (IOException e) {
             SessionLog.warn("spool.force_failed", state.attached(), this, "error", String.valueOf(e.getMessage()));
             if (state.attached() != null) {
-                state.attached().fail(storageFailed("force", e));
+                state.attached().fail(Refusals.storageFailed("force", e, tracker.acked()));
             }
             return;
         }
@@ -635,22 +611,6 @@ final class StreamSession {
     }
 
     // ---- messages and the manifest --------------------------------------------------------------------
-
-    private ServerMessage.Error endError(ErrorCode code) {
-        if (code == ErrorCode.MAX_DURATION_REACHED) {
-            return ServerMessage.Error.of(code,
-                    "The session reached its maximum duration and has ended; start a new session to go on.",
-                    "max_session_duration_ms=" + settings.maxDurationMs());
-        }
-        return ServerMessage.Error.of(code, "No audio arrived for too long; the session has ended.",
-                "idle_timeout_ms=" + settings.idleTimeoutMs());
-    }
-
-    private ServerMessage.Error storageFailed(String operation, IOException e) {
-        return ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                "The server could not store audio; resume later and resend everything after the last ack.",
-                operation + " failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked());
-    }
 
     private ServerMessage.Started started(String token, boolean resumed, ServerMessage.EventRange lost) {
         return new ServerMessage.Started(PROTOCOL, id, token, resumed, state.isEnded() ? "ended" : "active",
