@@ -1,6 +1,5 @@
 package io.earshot.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.earshot.audio.AudioCodec;
 import io.earshot.audio.BadAudioException;
 import io.earshot.audio.EngineFormat;
@@ -12,8 +11,8 @@ import io.earshot.audio.file.AudioFiles;
 import io.earshot.engine.EngineException;
 import io.earshot.engine.Recognition;
 import io.earshot.engine.SpeakerTurn;
-import io.earshot.protocol.Json;
-import io.earshot.spool.SessionSpool;
+import io.earshot.spool.SessionManifest;
+import io.earshot.spool.SessionStore;
 import io.earshot.spool.StoredChunks;
 import io.earshot.transcription.EngineService;
 import io.earshot.transcription.GuardedEngine;
@@ -90,7 +89,7 @@ final class JobRunner implements JobQueue.Work {
     private final JobRecord job;
     private final JobStore store;
     private final EngineService engine;
-    private final Path sessionDir;
+    private final SessionStore sessions;
     private final long maxSamples;
     private final Host host;
     /** Set by {@link #cancel} on a request thread, read by the worker at every step. */
@@ -98,11 +97,11 @@ final class JobRunner implements JobQueue.Work {
     /** The engine call the worker waits on, for {@link #cancel} to cut short; written by the worker only. */
     private volatile CompletableFuture<?> waiting;
 
-    JobRunner(JobRecord job, JobStore store, EngineService engine, Path sessionDir, long maxAudioMs, Host host) {
+    JobRunner(JobRecord job, JobStore store, EngineService engine, SessionStore sessions, long maxAudioMs, Host host) {
         this.job = job;
         this.store = store;
         this.engine = engine;
-        this.sessionDir = sessionDir;
+        this.sessions = sessions;
         this.maxSamples = maxAudioMs * EngineFormat.SAMPLE_RATE / 1000;
         this.host = host;
     }
@@ -208,14 +207,14 @@ final class JobRunner implements JobQueue.Work {
 
     /** The session's stored chunks, then the tail uploaded after the hand-off, through one decoder. */
     private JobRecord.Audio decodeSession(PcmFile sink) throws IOException, JobFailedException {
-        if (sessionDir == null) {
+        SessionManifest meta = job.sessionId() == null ? null : sessions.manifest(job.sessionId()).orElse(null);
+        if (meta == null) {
             throw new JobFailedException(new JobFailure("session_not_found", "The session's stored audio is gone.",
-                    "no spool directory for session " + job.sessionId(), false));
+                    "no stored session " + job.sessionId(), false));
         }
-        JsonNode meta = Json.mapper().readTree(Files.readString(sessionDir.resolve(SessionSpool.METADATA_FILE)));
-        AudioCodec codec = AudioCodec.fromWire(meta.path("codec").asText(""));
-        int rate = meta.path("sample_rate").asInt();
-        int channels = meta.path("channels").asInt();
+        AudioCodec codec = AudioCodec.fromWire(meta.codec());
+        int rate = meta.sampleRate();
+        int channels = meta.channels();
         if (codec == null || !codec.supportsRate(rate) || !AudioCodec.CHANNELS.contains(channels)) {
             throw new IOException("session.json names no valid format");
         }
@@ -227,7 +226,7 @@ final class JobRunner implements JobQueue.Work {
                 // concealed as silence, as on the live stream
             }
         };
-        StoredChunks.open(sessionDir).read(job.sessionChunks(), feed);
+        sessions.readChunks(job.sessionId(), job.sessionChunks(), feed);
         store.readTail(job.id(), feed);
         decoder.finish();
         return new JobRecord.Audio("session", codec.wireName(), rate, channels,

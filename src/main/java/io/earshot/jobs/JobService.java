@@ -2,7 +2,7 @@ package io.earshot.jobs;
 
 import io.earshot.config.EarshotConfig;
 import io.earshot.security.RateLimiter;
-import io.earshot.spool.AudioSpool;
+import io.earshot.spool.SessionStore;
 import io.earshot.transcription.EngineService;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -15,7 +15,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.naming.InitialContext;
@@ -73,9 +71,9 @@ public class JobService {
 
     /** The service without a container: for tests, with the executor, engine, events and clock they choose. */
     JobService(EarshotConfig config, JobStore store, EngineService engine, Executor workers,
-            Consumer<JobChanged> publish, Clock clock, Function<String, Path> sessionDirs) {
+            Consumer<JobChanged> publish, Clock clock, SessionStore sessions) {
         this.engine = engine;
-        wire(config, store, workers, publish, clock, sessionDirs);
+        wire(config, store, workers, publish, clock, sessions);
     }
 
     /** Starts the service (recovering jobs) when the application starts, not on first use. */
@@ -89,14 +87,13 @@ public class JobService {
     @PostConstruct
     void init() {
         EarshotConfig current = EarshotConfig.current();
-        AudioSpool spools = new AudioSpool(current);
         wire(current, new FileJobStore(current.jobsDir), lookupWorkers(current), events::fireAsync,
-                Clock.systemUTC(), spools::existing);
+                Clock.systemUTC(), SessionStore.configured(current));
         timer = scheduler.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
     private void wire(EarshotConfig config, JobStore store, Executor workers, Consumer<JobChanged> publish,
-            Clock clock, Function<String, Path> sessionDirs) {
+            Clock clock, SessionStore sessions) {
         this.config = config;
         this.clock = clock;
         this.store = store;
@@ -106,8 +103,8 @@ public class JobService {
         claims = new UploadClaims();
         // the queue makes runners that report to progress, and progress queues again: one is made after the other
         JobProgress[] progress = new JobProgress[1];
-        queue = new JobQueue(ledger, engine, workers, r -> new JobRunner(r, store, engine,
-                r.sessionId() == null ? null : sessionDirs.apply(r.sessionId()), config.jobsMaxAudioMs, progress[0]),
+        queue = new JobQueue(ledger, engine, workers,
+                r -> new JobRunner(r, store, engine, sessions, config.jobsMaxAudioMs, progress[0]),
                 config.jobsConcurrency, clock);
         progress[0] = new JobProgress(ledger, queue, store, config.jobsMaxAttempts, clock);
         uploads = new Uploads(admission, ledger, store, queue, claims, config.jobsMaxUploadBytes, clock);

@@ -231,7 +231,7 @@ public class JobWatchers {
     }
 
     /** How long after {@code @OnOpen} the first message of a subscription goes out. */
-    static final long AFTER_OPEN_MS = 50;
+    static final long AFTER_OPEN_MS = io.earshot.protocol.AfterOpen.DELAY_MS;
 
     private static void refuseNow(Session ws, int closeCode, String code, String message) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -2,34 +2,31 @@ package io.earshot.spool;
 
 import io.earshot.protocol.AudioFrame;
 import io.earshot.protocol.Json;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * One session's audio on disk: {@code audio.raw} holds the chunk payloads exactly as received, in
- * sequence order; {@code chunks.idx} holds one 4-byte big-endian length per chunk (entry i is chunk i+1);
- * {@code events.jsonl} holds the session's events (transcripts, marks, the end) as sent, one JSON object a line;
- * {@code session.json} describes the session. Appends go to the operating system at once; {@link #force()}
+ * One session's storage on files (its {@link SessionStorage}): the chunks in {@code audio.raw} and
+ * {@code chunks.idx} (their format is {@link StoredChunks}'), the events in {@code events.jsonl} (transcripts,
+ * marks, the end, as sent, one JSON object a line, written and read here), and {@code session.json}
+ * ({@link ManifestFile}). Appends go to the operating system at once; {@link #force()}
  * pushes them to the device.
  *
  * <p>While a server has a session's spool open it holds an exclusive lock on its {@code session.lock}, so that
  * two servers sharing a spool directory never both write one session (the operating system releases the lock
  * when the process dies).
  */
-public final class SessionSpool implements Closeable {
+public final class SessionSpool implements SessionStorage {
 
-    public static final String AUDIO_FILE = "audio.raw";
-    public static final String INDEX_FILE = "chunks.idx";
-    public static final String METADATA_FILE = "session.json";
+    public static final String AUDIO_FILE = StoredChunks.AUDIO_FILE;
+    public static final String INDEX_FILE = StoredChunks.INDEX_FILE;
+    public static final String METADATA_FILE = ManifestFile.NAME;
     public static final String EVENTS_FILE = "events.jsonl";
     public static final String LOCK_FILE = "session.lock";
 
@@ -43,29 +40,22 @@ public final class SessionSpool implements Closeable {
     }
 
     private final Path dir;
-    private final FileChannel audio;
-    private final FileChannel index;
+    /** The chunk files; guarded by this. */
+    private final StoredChunks.Writer chunkFiles;
     private final FileChannel events;
     private final FileChannel lockChannel;
     private final java.nio.channels.FileLock lock;
     /** Events appended but not yet forced; guarded by this. */
     private boolean unforcedEvents;
-    /** Chunks appended so far; guarded by this. */
-    private long chunks;
-    /** Payload bytes appended so far; guarded by this. */
-    private long bytes;
-    /** Chunks appended but not yet forced to the device; guarded by this. */
-    private long unforcedChunks;
     /** Set once closed; guarded by this. */
     private boolean closed;
 
-    private SessionSpool(Path dir, FileChannel lockChannel, java.nio.channels.FileLock lock, FileChannel audio,
-            FileChannel index, FileChannel events) {
+    private SessionSpool(Path dir, FileChannel lockChannel, java.nio.channels.FileLock lock,
+            StoredChunks.Writer chunkFiles, FileChannel events) {
         this.dir = dir;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.audio = audio;
-        this.index = index;
+        this.chunkFiles = chunkFiles;
         this.events = events;
     }
 
@@ -79,7 +69,7 @@ public final class SessionSpool implements Closeable {
      * to go on appending: the files are cut back to their last whole chunk (a crash can leave an index entry
      * without its bytes, or bytes without their entry), exactly what {@link StoredChunks} reads.
      */
-    public static SessionSpool reopen(Path dir) throws IOException {
+    static SessionSpool reopen(Path dir) throws IOException {
         return open(dir, StandardOpenOption.CREATE, true);
     }
 
@@ -114,27 +104,16 @@ public final class SessionSpool implements Closeable {
             if (lock == null) {
                 throw new LockedException(dir);
             }
-            FileChannel audio = FileChannel.open(dir.resolve(AUDIO_FILE), mode, StandardOpenOption.WRITE);
-            opened.add(audio);
-            FileChannel index = FileChannel.open(dir.resolve(INDEX_FILE), mode, StandardOpenOption.WRITE);
-            opened.add(index);
+            // Cut back under the lock: what another server appended before it let go is kept.
+            StoredChunks.Writer chunkFiles = StoredChunks.Writer.open(dir, mode, reopen);
+            opened.add(chunkFiles);
             FileChannel events = FileChannel.open(dir.resolve(EVENTS_FILE), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             opened.add(events);
-            SessionSpool spool = new SessionSpool(dir, lockChannel, lock, audio, index, events);
             if (reopen) {
-                // Counted under the lock: what another server appended before it let go is kept.
-                long[] bytes = new long[1];
-                long chunks = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> bytes[0] += n);
                 events.truncate(wholeLines(dir.resolve(EVENTS_FILE)));
-                audio.truncate(bytes[0]);
-                audio.position(bytes[0]);
-                index.truncate(chunks * 4);
-                index.position(chunks * 4);
-                spool.chunks = chunks;
-                spool.bytes = bytes[0];
             }
-            return spool;
+            return new SessionSpool(dir, lockChannel, lock, chunkFiles, events);
         } catch (IOException | RuntimeException e) {
             for (java.io.Closeable c : opened) {
                 try {
@@ -148,8 +127,43 @@ public final class SessionSpool implements Closeable {
         }
     }
 
+    @Override
+    public void journal(io.earshot.protocol.ServerMessage.SessionEvent event) throws IOException {
+        appendEvent(Json.write(event));
+    }
+
+    /**
+     * Reads {@code events.jsonl} back, oldest first; returns the number of lines that are not an event (a line
+     * cut short by a crash is cut off at reopen, so these are lines damaged otherwise).
+     */
+    static int readJournal(Path dir, java.util.function.Consumer<io.earshot.protocol.ServerMessage.SessionEvent> visitor)
+            throws IOException {
+        int unreadable = 0;
+        try (java.io.BufferedReader in = Files.newBufferedReader(dir.resolve(EVENTS_FILE))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                io.earshot.protocol.ServerMessage.SessionEvent e;
+                try {
+                    e = (io.earshot.protocol.ServerMessage.SessionEvent) Json.mapper().readValue(line,
+                            io.earshot.protocol.ServerMessage.class);
+                } catch (IOException | ClassCastException bad) {
+                    unreadable++;
+                    continue;
+                }
+                visitor.accept(e);
+            }
+        }
+        return unreadable;
+    }
+
+    /** The later of the manifest's and the audio's last change. */
+    static java.time.Instant lastWritten(Path dir) throws IOException {
+        return java.time.Instant.ofEpochMilli(Math.max(Files.getLastModifiedTime(dir.resolve(METADATA_FILE)).toMillis(),
+                Files.getLastModifiedTime(dir.resolve(AUDIO_FILE)).toMillis()));
+    }
+
     /** Appends one event (a JSON object, one line) to {@code events.jsonl}. */
-    public synchronized void appendEvent(String json) throws IOException {
+    synchronized void appendEvent(String json) throws IOException {
         if (closed) {
             throw new IOException("spool of " + dir.getFileName() + " is closed");
         }
@@ -160,7 +174,7 @@ public final class SessionSpool implements Closeable {
                 events.write(line);
             }
         } catch (IOException e) {
-            truncateQuietly(events, end); // no half line for the next event to be glued to
+            StoredChunks.truncateQuietly(events, end); // no half line for the next event to be glued to
             throw e;
         }
         unforcedEvents = true;
@@ -192,71 +206,48 @@ public final class SessionSpool implements Closeable {
         return dir;
     }
 
-    /** Appends chunks {@code from..count-1} of the frame; on failure nothing is counted as stored. */
+    @Override
     public synchronized void append(AudioFrame frame, int from) throws IOException {
         if (closed) {
             throw new IOException("spool of " + dir.getFileName() + " is closed");
         }
-        int n = frame.count() - from;
-        ByteBuffer[] payloads = new ByteBuffer[n];
-        ByteBuffer lengths = ByteBuffer.allocate(4 * n).order(ByteOrder.BIG_ENDIAN);
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            payloads[i] = frame.payload(from + i);
-            lengths.putInt(frame.lengths()[from + i]);
-            total += frame.lengths()[from + i];
-        }
-        lengths.flip();
-        long audioEnd = bytes;
-        long indexEnd = chunks * 4;
-        try {
-            writeFully(audio, payloads, total);
-            while (lengths.hasRemaining()) {
-                index.write(lengths);
-            }
-        } catch (IOException e) {
-            // Leave the files as they were so the stored prefix stays exactly what was acknowledged.
-            truncateQuietly(audio, audioEnd);
-            truncateQuietly(index, indexEnd);
-            throw e;
-        }
-        chunks += n;
-        bytes += total;
-        unforcedChunks += n;
+        chunkFiles.append(frame, from);
     }
 
-    /** Forces appended audio and index to the device. Returns the number of chunks now durable. */
+    @Override
     public synchronized long force() throws IOException {
-        if (unforcedChunks > 0 && !closed) {
-            audio.force(false);
-            index.force(false);
-            unforcedChunks = 0;
+        if (!closed) {
+            chunkFiles.force();
+            if (unforcedEvents) {
+                events.force(false);
+                unforcedEvents = false;
+            }
         }
-        if (unforcedEvents && !closed) {
-            events.force(false);
-            unforcedEvents = false;
-        }
-        return chunks;
+        return chunkFiles.chunks();
     }
 
     public synchronized boolean hasUnforced() {
-        return unforcedChunks > 0;
+        return chunkFiles.hasUnforced();
     }
 
+    @Override
     public synchronized long chunks() {
-        return chunks;
+        return chunkFiles.chunks();
     }
 
+    @Override
     public synchronized long bytes() {
-        return bytes;
+        return chunkFiles.bytes();
     }
 
-    /** Replaces {@code session.json} atomically. */
-    public void writeMetadata(Map<String, Object> metadata) throws IOException {
-        Path tmp = dir.resolve(METADATA_FILE + ".tmp");
-        Files.writeString(tmp, Json.write(metadata), StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+    @Override
+    public void writeManifest(SessionManifest manifest) throws IOException {
+        ManifestFile.write(dir, manifest);
+    }
+
+    /** Replaces {@code session.json} atomically with arbitrary fields (tests of the file's replacement). */
+    void writeMetadata(Map<String, Object> metadata) throws IOException {
+        ManifestFile.write(dir, metadata);
     }
 
     @Override
@@ -265,12 +256,7 @@ public final class SessionSpool implements Closeable {
             return;
         }
         closed = true;
-        try (lockChannel; audio; index; events) {
-            if (unforcedChunks > 0) {
-                audio.force(false);
-                index.force(false);
-                unforcedChunks = 0;
-            }
+        try (lockChannel; chunkFiles; events) {
             if (unforcedEvents) {
                 events.force(false);
             }
@@ -279,26 +265,6 @@ public final class SessionSpool implements Closeable {
                 lock.release();
             }
             HELD.remove(dir.toAbsolutePath().normalize());
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer[] buffers, long total) throws IOException {
-        long written = 0;
-        int first = 0;
-        while (written < total) {
-            written += channel.write(buffers, first, buffers.length - first);
-            while (first < buffers.length && !buffers[first].hasRemaining()) {
-                first++;
-            }
-        }
-    }
-
-    private static void truncateQuietly(FileChannel channel, long size) {
-        try {
-            channel.truncate(size);
-            channel.position(size);
-        } catch (IOException ignored) {
-            // The original failure is what the caller reports.
         }
     }
 }

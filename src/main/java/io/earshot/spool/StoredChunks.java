@@ -1,5 +1,6 @@
 package io.earshot.spool;
 
+import io.earshot.protocol.AudioFrame;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -9,12 +10,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads a session's stored chunks back from its spool directory, in sequence order, as {@code chunks.idx}
- * and {@code audio.raw} give them. Reading works beside a live session that is still appending: it sees the
+ * A session's chunks on disk, the one class that writes and reads their format: {@code audio.raw} holds the chunk
+ * payloads exactly as received, in sequence order; {@code chunks.idx} holds one 4-byte big-endian length per chunk
+ * (entry i is chunk i+1). {@link Writer} appends (for {@link SessionSpool}); this class reads them back, in
+ * sequence order. Reading works beside a live session that is still appending: it sees the
  * chunks the index listed when the reader was opened, and an index entry that {@code audio.raw} does not
  * (yet) fully cover ends the reading, exactly as after a crash cut a write short. Memory is one chunk.
  */
 public final class StoredChunks {
+
+    static final String AUDIO_FILE = "audio.raw";
+    static final String INDEX_FILE = "chunks.idx";
 
     /** No chunk is longer: the ceiling of {@code earshot.limits.max-binary-payload}. A longer entry means a damaged index. */
     public static final int MAX_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -36,8 +42,8 @@ public final class StoredChunks {
 
     /** Takes the sizes of the session's files now; later appends are not read. Audio is read first: it grows first. */
     public static StoredChunks open(Path sessionDir) throws IOException {
-        long index = Files.size(sessionDir.resolve(SessionSpool.INDEX_FILE));
-        long audio = Files.size(sessionDir.resolve(SessionSpool.AUDIO_FILE));
+        long index = Files.size(sessionDir.resolve(INDEX_FILE));
+        long audio = Files.size(sessionDir.resolve(AUDIO_FILE));
         return new StoredChunks(sessionDir, index / 4, audio);
     }
 
@@ -49,8 +55,8 @@ public final class StoredChunks {
         byte[] data = new byte[8192];
         long remaining = audioBytes;
         long seq = 0;
-        try (DataInputStream index = open(SessionSpool.INDEX_FILE);
-                InputStream audio = open(SessionSpool.AUDIO_FILE)) {
+        try (DataInputStream index = open(INDEX_FILE);
+                InputStream audio = open(AUDIO_FILE)) {
             while (seq < Math.min(indexEntries, maxChunks)) {
                 long length = index.readInt() & 0xFFFF_FFFFL;
                 if (length > MAX_CHUNK_BYTES || length > remaining) {
@@ -74,5 +80,135 @@ public final class StoredChunks {
 
     private DataInputStream open(String name) throws IOException {
         return new DataInputStream(new BufferedInputStream(Files.newInputStream(dir.resolve(name)), 65_536));
+    }
+
+    /**
+     * Appends chunks to {@code audio.raw} and {@code chunks.idx}. Not thread-safe: its {@link SessionSpool} guards
+     * it (and holds the session's lock while it is open).
+     */
+    static final class Writer implements java.io.Closeable {
+        private final java.nio.channels.FileChannel audio;
+        private final java.nio.channels.FileChannel index;
+        /** Chunks stored so far. */
+        private long chunks;
+        /** Payload bytes stored so far. */
+        private long bytes;
+        /** Chunks appended but not yet forced to the device. */
+        private long unforced;
+
+        private Writer(java.nio.channels.FileChannel audio, java.nio.channels.FileChannel index) {
+            this.audio = audio;
+            this.index = index;
+        }
+
+        /**
+         * Opens the files ({@code CREATE_NEW} for a new session); a reopened pair is cut back to its last whole
+         * chunk (a crash can leave an index entry without its bytes, or bytes without their entry).
+         */
+        static Writer open(Path dir, java.nio.file.StandardOpenOption mode, boolean reopen) throws IOException {
+            java.nio.channels.FileChannel audio = java.nio.channels.FileChannel.open(dir.resolve(AUDIO_FILE), mode,
+                    java.nio.file.StandardOpenOption.WRITE);
+            try {
+                java.nio.channels.FileChannel index = java.nio.channels.FileChannel.open(dir.resolve(INDEX_FILE),
+                        mode, java.nio.file.StandardOpenOption.WRITE);
+                Writer w = new Writer(audio, index);
+                if (reopen) {
+                    try {
+                        long[] total = new long[1];
+                        w.chunks = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> total[0] += n);
+                        w.bytes = total[0];
+                        audio.truncate(w.bytes);
+                        audio.position(w.bytes);
+                        index.truncate(w.chunks * 4);
+                        index.position(w.chunks * 4);
+                    } catch (IOException | RuntimeException e) {
+                        index.close();
+                        throw e;
+                    }
+                }
+                return w;
+            } catch (IOException | RuntimeException e) {
+                audio.close();
+                throw e;
+            }
+        }
+
+        /** Appends chunks {@code from..count-1} of the frame; on failure the files are as they were. */
+        void append(AudioFrame frame, int from) throws IOException {
+            int n = frame.count() - from;
+            java.nio.ByteBuffer[] payloads = new java.nio.ByteBuffer[n];
+            java.nio.ByteBuffer lengths = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.BIG_ENDIAN);
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                payloads[i] = frame.payload(from + i);
+                lengths.putInt(frame.lengths()[from + i]);
+                total += frame.lengths()[from + i];
+            }
+            lengths.flip();
+            long audioEnd = bytes;
+            long indexEnd = chunks * 4;
+            try {
+                writeFully(audio, payloads, total);
+                while (lengths.hasRemaining()) {
+                    index.write(lengths);
+                }
+            } catch (IOException e) {
+                // Leave the files as they were so the stored prefix stays exactly what was acknowledged.
+                truncateQuietly(audio, audioEnd);
+                truncateQuietly(index, indexEnd);
+                throw e;
+            }
+            chunks += n;
+            bytes += total;
+            unforced += n;
+        }
+
+        void force() throws IOException {
+            if (unforced > 0) {
+                audio.force(false);
+                index.force(false);
+                unforced = 0;
+            }
+        }
+
+        boolean hasUnforced() {
+            return unforced > 0;
+        }
+
+        long chunks() {
+            return chunks;
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (audio; index) {
+                force();
+            }
+        }
+
+        private static void writeFully(java.nio.channels.FileChannel channel, java.nio.ByteBuffer[] buffers,
+                long total) throws IOException {
+            long written = 0;
+            int first = 0;
+            while (written < total) {
+                written += channel.write(buffers, first, buffers.length - first);
+                while (first < buffers.length && !buffers[first].hasRemaining()) {
+                    first++;
+                }
+            }
+        }
+    }
+
+    static void truncateQuietly(java.nio.channels.FileChannel channel, long size) {
+        try {
+            channel.truncate(size);
+            channel.position(size);
+        } catch (IOException ignored) {
+            // The original failure is what the caller reports.
+        }
     }
 }

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One WebSocket connection: liveness, its outbound queue, and the session attached to it (at most one).
- * Inbound messages arrive one at a time from the container; the timer thread calls {@link #tick}.
+ * Inbound messages arrive one at a time from the container; the timer thread calls {@link #tick}. Every field is
+ * final or volatile: no lock is held here, and the session's lock is taken only inside its own methods.
  */
 final class Connection {
 
@@ -17,11 +18,13 @@ final class Connection {
     /** Who authenticated this connection (the API key's name; "anonymous" without authentication), or null. */
     private final String owner;
     private final Outbound outbound;
-    private final long openedNanos = System.nanoTime();
+    private final SessionClock clock;
+    private final long openedNanos;
+    /** Where {@code start} goes; null in a unit test that attaches sessions directly. */
     private final SessionRegistry registry;
 
     /** Last time anything arrived from the peer; written by container threads, read by the timer. */
-    private volatile long lastHeardNanos = openedNanos;
+    private volatile long lastHeardNanos;
     /** The attached session, set once by {@code start}; read by the timer. */
     private volatile StreamSession session;
     /** Heartbeat interval in force (the server default until a session negotiates its own). */
@@ -32,13 +35,16 @@ final class Connection {
     private volatile long closeRequestedNanos;
 
     Connection(SessionRegistry registry, String identity, String owner, Outbound.Transport transport,
-            long heartbeatMs, int maxQueued) {
+            long heartbeatMs, int maxQueued, java.util.concurrent.Executor writer, SessionClock clock) {
         this.registry = registry;
+        this.clock = clock;
+        this.openedNanos = clock.nanoTime();
+        this.lastHeardNanos = openedNanos;
         this.identity = identity;
         this.owner = owner;
         this.heartbeatMs = heartbeatMs;
         this.nextHeartbeatNanos = openedNanos + TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
-        this.outbound = new Outbound(transport, maxQueued, this::overflowed);
+        this.outbound = new Outbound(transport, maxQueued, this::overflowed, writer);
     }
 
     String id() {
@@ -80,11 +86,11 @@ final class Connection {
 
     void useHeartbeat(long intervalMs) {
         this.heartbeatMs = intervalMs;
-        this.nextHeartbeatNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMs);
+        this.nextHeartbeatNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMs);
     }
 
     void heard() {
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = clock.nanoTime();
     }
 
     void onMessage(ClientMessage message) {
@@ -104,7 +110,7 @@ final class Connection {
             return;
         }
         if (message instanceof ClientMessage.Ping ping) {
-            outbound.send(new ServerMessage.Pong(ping.ts(), System.currentTimeMillis()));
+            outbound.send(new ServerMessage.Pong(ping.ts(), clock.now().toEpochMilli()));
             return;
         }
         if (s == null) {
@@ -154,7 +160,7 @@ final class Connection {
 
     void requestClose(int code, String reason) {
         if (closeRequestedNanos == 0) {
-            closeRequestedNanos = System.nanoTime();
+            closeRequestedNanos = clock.nanoTime();
         }
         outbound.close(code, reason);
         StreamSession s = session;
@@ -199,7 +205,7 @@ final class Connection {
             return false;
         }
         if (now >= nextHeartbeatNanos) {
-            outbound.send(new ServerMessage.Heartbeat(System.currentTimeMillis()));
+            outbound.send(new ServerMessage.Heartbeat(clock.now().toEpochMilli()));
             outbound.ping();
             nextHeartbeatNanos = now + interval;
         }
@@ -209,7 +215,7 @@ final class Connection {
     private void overflowed() {
         SessionLog.warn("connection.slow_consumer", this, session);
         if (closeRequestedNanos == 0) {
-            closeRequestedNanos = System.nanoTime();
+            closeRequestedNanos = clock.nanoTime();
         }
         StreamSession s = session;
         if (s != null) {

@@ -1,8 +1,6 @@
 package io.earshot.stream;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -31,11 +29,7 @@ final class Ids {
     }
 
     static byte[] hash(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-        }
+        return io.earshot.spool.SessionManifest.tokenHash(token);
     }
 
     static boolean matches(String presented, byte[] expectedHash) {

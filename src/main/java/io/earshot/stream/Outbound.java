@@ -11,6 +11,10 @@ import java.util.function.Consumer;
  * connection is closing, and overflowing the queue closes the connection as a slow consumer.
  * Acks are coalesced into one slot that is sent before the next queued message: only the highest
  * cumulative ack matters.
+ *
+ * <p>Callers never touch the transport: they queue, and the connection's writer task (on the {@code writer}
+ * executor) does every send and the close, so a caller holding a session's lock does no I/O. A send that completes
+ * goes on with the next message on the thread that completed it.
  */
 final class Outbound {
 
@@ -32,6 +36,8 @@ final class Outbound {
     private final Transport transport;
     private final int maxQueued;
     private final Runnable onOverflow;
+    /** Runs the writer task; one at a time per connection (see {@link #wip}). */
+    private final java.util.concurrent.Executor writer;
 
     private final Object lock = new Object();
     /** Messages, pings and the final close, in order; guarded by lock. */
@@ -46,13 +52,17 @@ final class Outbound {
     private boolean dead;
     /** Number of messages handed to the transport; guarded by lock. */
     private long sent;
-    /** Drain loop work-in-progress counter: lets completion handlers that run inline avoid recursion. */
+    /**
+     * Drain requests not yet served: the one who raises it from 0 runs (or schedules) the drain loop; others only
+     * count, so one writer runs per connection and a completion handler that runs inline does not recurse.
+     */
     private final AtomicInteger wip = new AtomicInteger();
 
-    Outbound(Transport transport, int maxQueued, Runnable onOverflow) {
+    Outbound(Transport transport, int maxQueued, Runnable onOverflow, java.util.concurrent.Executor writer) {
         this.transport = transport;
         this.maxQueued = maxQueued;
         this.onOverflow = onOverflow;
+        this.writer = writer;
     }
 
     /** Queues a message. Returns false if the connection is closing or the queue overflowed. */
@@ -72,7 +82,7 @@ final class Outbound {
             onOverflow.run();
             return false;
         }
-        drain();
+        kick();
         return true;
     }
 
@@ -84,7 +94,7 @@ final class Outbound {
             }
             pendingAck = Math.max(pendingAck, seq);
         }
-        drain();
+        kick();
     }
 
     /** Queues a protocol-level ping. */
@@ -95,7 +105,7 @@ final class Outbound {
             }
             queue.add(PING);
         }
-        drain();
+        kick();
     }
 
     /** Sends everything queued so far, then closes. Later sends are refused. */
@@ -107,7 +117,7 @@ final class Outbound {
             closing = true;
             queue.add(new Close(code, reason));
         }
-        drain();
+        kick();
     }
 
     /** Closes at once, dropping what is queued (the peer is not reading). */
@@ -121,7 +131,7 @@ final class Outbound {
             queue.clear();
             pendingAck = -1;
         }
-        transport.close(code, reason);
+        execute(() -> transport.close(code, reason));
     }
 
     /** The transport is gone: stop writing. */
@@ -159,10 +169,31 @@ final class Outbound {
         }
     }
 
+    /** From a caller: the drain loop runs on the writer, never on the caller's thread (which may hold a lock). */
+    private void kick() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        execute(this::drainLoop);
+    }
+
+    /** From a send's completion: the drain goes on on this thread, which holds no session lock. */
     private void drain() {
         if (wip.getAndIncrement() != 0) {
             return;
         }
+        drainLoop();
+    }
+
+    private void execute(Runnable task) {
+        try {
+            writer.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run(); // the writer pool is gone (the server is stopping): better sent from here than lost
+        }
+    }
+
+    private void drainLoop() {
         do {
             while (true) {
                 Object next;

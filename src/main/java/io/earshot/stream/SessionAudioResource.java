@@ -1,6 +1,5 @@
 package io.earshot.stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.earshot.api.ApiError;
 import io.earshot.api.Credential;
 import io.earshot.audio.AudioCodec;
@@ -9,10 +8,9 @@ import io.earshot.audio.DecodedLength;
 import io.earshot.audio.EngineFormat;
 import io.earshot.audio.PacketDecoder;
 import io.earshot.audio.PcmSink;
-import io.earshot.protocol.Json;
 import io.earshot.security.Access;
-import io.earshot.spool.SessionSpool;
-import io.earshot.spool.StoredChunks;
+import io.earshot.spool.SessionManifest;
+import io.earshot.spool.SessionStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
@@ -25,8 +23,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.util.HexFormat;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -74,10 +70,9 @@ public class SessionAudioResource {
         if (token == null || token.isBlank()) {
             return tokenRequired();
         }
-        java.nio.file.Path dir = registry.spool().existing(id);
         Stored stored;
         try {
-            stored = dir == null ? null : Stored.read(dir, token, io.earshot.api.Caller.name(http));
+            stored = Stored.read(registry.store(), id, token, io.earshot.api.Caller.name(http));
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot read the spool of session " + id, e);
             return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
@@ -117,22 +112,11 @@ public class SessionAudioResource {
     }
 
     /**
-     * The session's {@code session.json}, or null when there is none, the token is not the session's, or the
-     * caller (an identity's name) is not the identity that started it. Also what a restore after a restart
-     * checks ({@link SessionRegistry}).
+     * The session's manifest, or null when it is not stored, the token is not the session's, or the caller (an
+     * identity's name) is not the identity that started it.
      */
-    static JsonNode metadata(java.nio.file.Path dir, String token, String caller) throws IOException {
-        java.nio.file.Path meta = dir.resolve(SessionSpool.METADATA_FILE);
-        if (!Files.isRegularFile(meta)) {
-            return null;
-        }
-        JsonNode m = Json.mapper().readTree(Files.readString(meta));
-        String hash = m.path("resume_token_sha256").asText("");
-        if (!hash.matches("[0-9a-f]{64}") || !Ids.matches(token, HexFormat.of().parseHex(hash))) {
-            return null;
-        }
-        String owner = m.hasNonNull("owner") ? m.path("owner").asText() : io.earshot.security.Access.ANONYMOUS;
-        return owner.equals(caller) ? m : null;
+    static SessionManifest admitted(SessionStore store, String id, String token, String caller) throws IOException {
+        return store.manifest(id).filter(m -> m.admits(token, caller)).orElse(null);
     }
 
     /** 401 for a request without the session's token. */
@@ -143,25 +127,24 @@ public class SessionAudioResource {
     }
 
     /** What the first pass found: the session's format and the snapshot of its chunks. */
-    private record Stored(StoredChunks spool, AudioCodec codec, int rate, int channels, long chunks,
+    private record Stored(SessionStore store, String id, AudioCodec codec, int rate, int channels, long chunks,
             long samples) {
 
         /** Reads the session's description and counts its chunks, or returns null if the token is not its own. */
-        static Stored read(java.nio.file.Path dir, String token, String caller) throws IOException {
-            JsonNode m = metadata(dir, token, caller);
+        static Stored read(SessionStore store, String id, String token, String caller) throws IOException {
+            SessionManifest m = admitted(store, id, token, caller);
             if (m == null) {
                 return null;
             }
-            AudioCodec codec = AudioCodec.fromWire(m.path("codec").asText(""));
-            int rate = m.path("sample_rate").asInt();
-            int channels = m.path("channels").asInt();
+            AudioCodec codec = AudioCodec.fromWire(m.codec());
+            int rate = m.sampleRate();
+            int channels = m.channels();
             if (codec == null || !codec.supportsRate(rate) || !AudioCodec.CHANNELS.contains(channels)) {
                 throw new IOException("session.json names no valid format");
             }
-            StoredChunks spool = StoredChunks.open(dir);
             DecodedLength length = new DecodedLength(codec, rate, channels);
-            long chunks = spool.read(Long.MAX_VALUE, (seq, data, n) -> length.add(data, 0, n));
-            return new Stored(spool, codec, rate, channels, chunks, length.engineSamples());
+            long chunks = store.readChunks(id, Long.MAX_VALUE, (seq, data, n) -> length.add(data, 0, n));
+            return new Stored(store, id, codec, rate, channels, chunks, length.engineSamples());
         }
 
         long dataBytes() {
@@ -175,7 +158,7 @@ public class SessionAudioResource {
             Writer writer = new Writer(out, samples);
             PacketDecoder decoder = codec.newDecoder(rate, channels, writer);
             try {
-                spool.read(chunks, (seq, data, n) -> {
+                store.readChunks(id, chunks, (seq, data, n) -> {
                     try {
                         decoder.decode(data, 0, n);
                     } catch (BadAudioException e) {

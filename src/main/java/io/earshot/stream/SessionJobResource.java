@@ -1,13 +1,12 @@
 package io.earshot.stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.earshot.api.ApiError;
 import io.earshot.api.Credential;
 import io.earshot.jobs.JobRecord;
 import io.earshot.jobs.JobRefusal;
 import io.earshot.jobs.JobResource;
 import io.earshot.security.Access;
-import io.earshot.spool.StoredChunks;
+import io.earshot.spool.SessionManifest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -51,8 +50,7 @@ public class SessionJobResource {
             boolean awaitTail = JobResource.flag("tail", tail);
             boolean doAlign = JobResource.flag("align", align);
             boolean doDiarize = JobResource.flag("diarize", diarize);
-            java.nio.file.Path dir = registry.spool().existing(id);
-            JsonNode meta = dir == null ? null : SessionAudioResource.metadata(dir, token,
+            SessionManifest meta = SessionAudioResource.admitted(registry.store(), id, token,
                     io.earshot.api.Caller.name(http));
             if (meta == null) {
                 return ApiError.response(Response.Status.NOT_FOUND, "session_not_found",
@@ -64,9 +62,9 @@ public class SessionJobResource {
             if (live != null && live.tokenMatches(token)) {
                 job = live.handOff("handed_off", awaitTail, doAlign, doDiarize);
             } else {
-                // Not in memory (ended long ago, or before a restart): what the spool holds is the session.
-                long chunks = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> { });
-                job = registry.jobs().createFromSession(id, meta.path("codec").asText(), chunks, awaitTail, doAlign,
+                // Not in memory (ended long ago, or before a restart): what the store holds is the session.
+                long chunks = registry.store().readChunks(id, Long.MAX_VALUE, (seq, data, n) -> { });
+                job = registry.jobs().createFromSession(id, meta.codec(), chunks, awaitTail, doAlign,
                         doDiarize, io.earshot.api.Caller.name(http));
             }
             Response.ResponseBuilder b = before != null ? Response.ok() : Response.created(URI.create(

@@ -1,13 +1,16 @@
 package io.earshot.stream;
 
 import io.earshot.config.EarshotConfig;
+import io.earshot.jobs.JobRecord;
+import io.earshot.jobs.JobRefusal;
 import io.earshot.jobs.JobService;
+import io.earshot.protocol.AfterOpen;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.CloseCodes;
 import io.earshot.protocol.ErrorCode;
 import io.earshot.protocol.ServerMessage;
-import io.earshot.spool.AudioSpool;
-import io.earshot.spool.SessionSpool;
+import io.earshot.spool.SessionStorage;
+import io.earshot.spool.SessionStore;
 import io.earshot.transcription.EngineService;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -39,22 +42,35 @@ public class SessionRegistry {
     @Resource
     private ManagedScheduledExecutorService scheduler;
 
+    /** Makes the connections' writer threads: container threads, made once, so no task pays a context capture. */
+    @Resource
+    private jakarta.enterprise.concurrent.ManagedThreadFactory threadFactory;
+
     @Inject
     EngineService engine;
 
     @Inject
     JobService jobs;
 
+    // Set once in init, read by every thread after.
     private EarshotConfig config;
-    private AudioSpool spool;
-    /** Null when the spool directory is usable; otherwise why not. */
+    private SessionStore store;
+    private SessionServices services;
+    private SessionRestore restorer;
+    private Admission admissionRules;
+    /** Runs each connection's writer task (sends and closes), off every session lock. */
+    private java.util.concurrent.ExecutorService writers;
+    /** Null when the store is usable; otherwise why not. */
     private volatile String spoolProblem;
+    /** Open connections; concurrent, added under {@link #admission} so the limit holds. */
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    /** Sessions held in memory; concurrent, added under {@link #admission}, removed by the timer thread. */
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     /** Serializes admission so the session limits hold under concurrent starts. */
     private final Object admission = new Object();
+    /** The one timer; set in init, cancelled at shutdown (container threads, one at a time). */
     private ScheduledFuture<?> timer;
-    /** Decoded-audio downloads running now, at most {@code earshot.limits.max-audio-downloads}. */
+    /** Decoded-audio downloads running now, at most {@code earshot.limits.max-audio-downloads}; set in init. */
     private Semaphore audioDownloads;
 
     /** Starts the registry (and validates the settings) when the application starts, not on first use. */
@@ -67,17 +83,37 @@ public class SessionRegistry {
     @PostConstruct
     void init() {
         config = EarshotConfig.current();
-        spool = new AudioSpool(config);
+        store = SessionStore.configured(config);
         audioDownloads = new Semaphore(config.maxAudioDownloads);
         connectionRate = new io.earshot.security.RateLimiter(config.connectionsPerMinute, config.rateLimitClients,
                 System::nanoTime);
         audioRate = new io.earshot.security.RateLimiter(config.audioSecondsPerMinute, config.rateLimitClients,
                 System::nanoTime);
+        services = new SessionServices(config, SessionClock.SYSTEM,
+                l -> Transcription.of(engine.open(Transcription.engineListener(l))), new JobHandoff() {
+                    @Override
+                    public JobRecord createFromSession(String sessionId, String codec, long chunks, boolean awaitTail,
+                            boolean align, boolean diarize, String owner) throws JobRefusal, IOException {
+                        return jobs.createFromSession(sessionId, codec, chunks, awaitTail, align, diarize, owner);
+                    }
+
+                    @Override
+                    public JobRecord jobOfSession(String sessionId) {
+                        return jobs.jobOfSession(sessionId);
+                    }
+                }, audioRate);
+        restorer = new SessionRestore(store, services);
+        admissionRules = new Admission(config);
+        java.util.concurrent.ThreadFactory threads = threadFactory != null ? threadFactory
+                : java.util.concurrent.Executors.defaultThreadFactory();
+        writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2,
+                Runtime.getRuntime().availableProcessors()), threads);
         try {
-            spool.checkWritable();
-            LOG.info(() -> "Earshot spool directory: " + spool.root() + ", durability " + config.durability.wireName());
+            store.checkWritable();
+            LOG.info(() -> "Earshot spool directory: " + store.location() + ", durability "
+                    + config.durability.wireName());
         } catch (IOException | RuntimeException e) {
-            spoolProblem = "spool directory " + spool.root() + " is not writable: " + e.getMessage();
+            spoolProblem = "spool directory " + store.location() + " is not writable: " + e.getMessage();
             LOG.severe("Earshot cannot store audio, every session will be refused: " + spoolProblem);
         }
         timer = scheduler.scheduleAtFixedRate(this::tick, config.tickMs, config.tickMs, TimeUnit.MILLISECONDS);
@@ -131,13 +167,17 @@ public class SessionRegistry {
         for (StreamSession s : sessions.values()) {
             s.shutdown();
         }
+        if (writers != null) {
+            writers.shutdown();
+        }
     }
 
     /** How long a shutdown waits for the going-away messages and closes to reach the clients. */
     static final long DRAIN_MS = 3_000;
 
+    /** Written by the timer thread, read by the liveness check. */
     private volatile long lastTickNanos = System.nanoTime();
-    /** Connection attempts and audio seconds per client and minute. */
+    /** Connection attempts and audio seconds per client and minute; set in init, thread-safe. */
     private io.earshot.security.RateLimiter connectionRate;
     private io.earshot.security.RateLimiter audioRate;
 
@@ -145,16 +185,16 @@ public class SessionRegistry {
     private volatile boolean stopping;
 
     private ServerMessage.Error shuttingDown() {
-        return ServerMessage.Error.of(ErrorCode.SERVER_BUSY, "The server is shutting down; try again shortly.",
-                "shutting down").withRetryAfterMs(config.retryAfterMs);
+        return admissionRules.shuttingDown();
     }
 
     public EarshotConfig config() {
         return config;
     }
 
-    AudioSpool spool() {
-        return spool;
+    /** Where sessions are stored: the audio and job-hand-off resources read it. */
+    SessionStore store() {
+        return store;
     }
 
     /** Takes one of the decoded-audio download slots, or returns false if all are taken. */
@@ -178,7 +218,7 @@ public class SessionRegistry {
     Connection open(String identity, String owner, io.earshot.security.Access.Denied denied,
             Outbound.Transport transport) {
         Connection c = new Connection(this, identity, owner, transport, config.heartbeatIntervalMs,
-                config.outboundQueue);
+                config.outboundQueue, writers, SessionClock.SYSTEM);
         if (stopping) {
             failAtOpen(c, shuttingDown());
             return c;
@@ -197,10 +237,9 @@ public class SessionRegistry {
             return c;
         }
         synchronized (admission) {
-            if (connections.size() >= config.maxConnections) {
-                failAtOpen(c, ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
-                        "The server has too many open connections; try again shortly.",
-                        "max_connections=" + config.maxConnections).withRetryAfterMs(config.retryAfterMs));
+            ServerMessage.Error refused = admissionRules.refuseConnection(connections.size());
+            if (refused != null) {
+                failAtOpen(c, refused);
                 return c;
             }
             connections.add(c);
@@ -211,14 +250,12 @@ public class SessionRegistry {
 
     /**
      * Refuses a connection that has just opened: from now on nothing it sends is acted on, and the error and the
-     * close follow a moment later. Not from inside the endpoint's {@code @OnOpen}: a close there, before the
-     * container has written the handshake's answer, breaks Payara's handling of the connection (it then answers
-     * later requests with 500).
+     * close follow {@link AfterOpen#DELAY_MS} later, not from inside the endpoint's {@code @OnOpen}.
      */
     void failAtOpen(Connection c, ServerMessage.Error error) {
         c.refusing();
         try {
-            scheduler.schedule(() -> c.fail(error), 50, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> c.fail(error), AfterOpen.DELAY_MS, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             c.fail(error); // the scheduler is gone: the server is stopping
         }
@@ -257,49 +294,29 @@ public class SessionRegistry {
             return;
         }
         synchronized (admission) {
-            int live = 0;
-            int mine = 0;
-            for (StreamSession s : sessions.values()) {
-                if (!s.isEnded()) {
-                    live++;
-                    if (s.identity().equals(c.identity())) {
-                        mine++;
-                    }
-                }
-            }
-            if (live >= config.maxSessions) {
-                c.fail(ServerMessage.Error.of(ErrorCode.SERVER_BUSY,
-                        "The server is at its session limit; try again shortly.",
-                        "max_sessions=" + config.maxSessions).withRetryAfterMs(config.retryAfterMs));
-                return;
-            }
-            if (mine >= config.maxSessionsPerClient) {
-                c.fail(ServerMessage.Error.of(ErrorCode.TOO_MANY_SESSIONS,
-                        "This client already has the most sessions allowed; end or abandon one first.",
-                        "max_sessions_per_client=" + config.maxSessionsPerClient + " (sessions waiting for a "
-                                + "resume count until their grace period ends)")
-                        .withRetryAfterMs(config.retryAfterMs));
+            ServerMessage.Error refused = admissionRules.refuseSession(sessions.values(), c.identity());
+            if (refused != null) {
+                c.fail(refused);
                 return;
             }
             String id = Ids.sessionId();
             String token = Ids.resumeToken();
-            SessionSpool sessionSpool;
+            SessionStorage storage;
             try {
-                sessionSpool = spool.create(id);
+                storage = store.create(id);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot create spool for " + id, e);
                 c.fail(storageUnavailable("spool create failed: " + e.getClass().getSimpleName()));
                 return;
             }
-            StreamSession s = new StreamSession(id, token, c.identity(), c.owner(), settings, config, sessionSpool, engine, jobs);
-            s.audioRate(audioRate);
+            StreamSession s = new StreamSession(id, token, c.identity(), c.owner(), settings, storage, services, null);
             sessions.put(id, s);
             c.attach(s);
             try {
-                s.attachFirst(c, token);
+                s.attachFirst(c);
             } catch (IOException e) {
                 sessions.remove(id);
-                s.closeSpool();
+                s.closeStorage();
                 c.attach(null);
                 c.fail(storageUnavailable("metadata write failed: " + e.getClass().getSimpleName()));
             }
@@ -307,8 +324,7 @@ public class SessionRegistry {
     }
 
     private ServerMessage.Error storageUnavailable(String detail) {
-        return ServerMessage.Error.of(ErrorCode.STORAGE_FAILED, "The server cannot store audio right now.", detail)
-                .withRetryAfterMs(config.retryAfterMs);
+        return admissionRules.storageUnavailable(detail);
     }
 
     private void resume(Connection c, ClientMessage.ResumeRequest resume) {
@@ -338,133 +354,33 @@ public class SessionRegistry {
     /** One restore per session at a time: later resumers wait for it and find the session in memory. */
     private final Map<String, Object> restoreLocks = new ConcurrentHashMap<>();
 
-    /**
-     * A session this server does not hold in memory but whose spool is here (the server restarted, or another
-     * server sharing the spool directory had it), brought back for the client resuming it: only with the
-     * session's token, by the identity that started it, within its grace period counted from when its
-     * connection (at the latest, its server) went away. Otherwise null, and the client gets {@code resume_rejected}.
-     */
+    /** A session this server does not hold in memory but whose storage is here, brought back ({@link SessionRestore}). */
     private StreamSession restore(Connection c, String id, String token) {
-        java.nio.file.Path dir = spool.existing(id);
-        if (dir == null || token == null || stopping) {
+        if (!store.exists(id) || token == null || stopping) {
             return null;
         }
         Object lock = restoreLocks.computeIfAbsent(id, k -> new Object());
         try {
             synchronized (lock) {
                 StreamSession held = sessions.get(id);
-                return held != null ? held : restoreFrom(c, dir, id, token);
+                if (held != null) {
+                    return held;
+                }
+                StreamSession s = restorer.restore(c, id, token);
+                if (s == null) {
+                    return null;
+                }
+                synchronized (admission) {
+                    if (stopping) {
+                        s.discard();
+                        return null;
+                    }
+                    sessions.put(id, s);
+                }
+                return s;
             }
         } finally {
             restoreLocks.remove(id, lock);
-        }
-    }
-
-    private StreamSession restoreFrom(Connection c, java.nio.file.Path dir, String id, String token) {
-        SessionSpool reopened = null;
-        StreamSession s = null;
-        try {
-            java.nio.file.Path metaFile = dir.resolve(SessionSpool.METADATA_FILE);
-            // the session's token, and the identity that started it, as for its audio
-            com.fasterxml.jackson.databind.JsonNode m = SessionAudioResource.metadata(dir, token, c.owner());
-            if (m == null) {
-                return null;
-            }
-            String owner = c.owner();
-            SessionSettings settings = SessionSettings.stored(m, config);
-            if (settings == null) {
-                SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason", "unreadable settings");
-                return null;
-            }
-            reopened = SessionSpool.reopen(dir);
-            long stored = reopened.chunks();
-            // The event journal: the newest events for replay, the last chunk a transcript covered, the end.
-            java.util.ArrayDeque<ServerMessage.SessionEvent> newest = new java.util.ArrayDeque<>();
-            long lastEventSeq = m.path("last_event_seq").asLong(0);
-            long transcribedSeq = 0;
-            ServerMessage.Ended end = null;
-            int unreadable = 0;
-            try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(
-                    dir.resolve(SessionSpool.EVENTS_FILE))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    ServerMessage.SessionEvent e;
-                    try {
-                        e = (ServerMessage.SessionEvent) io.earshot.protocol.Json.mapper().readValue(line,
-                                ServerMessage.class);
-                    } catch (IOException | ClassCastException bad) {
-                        unreadable++;
-                        continue;
-                    }
-                    newest.addLast(e);
-                    if (newest.size() > config.eventBuffer) {
-                        newest.removeFirst();
-                    }
-                    lastEventSeq = Math.max(lastEventSeq, e.eventSeq());
-                    if (e instanceof ServerMessage.Transcript t) {
-                        transcribedSeq = Math.max(transcribedSeq, Math.min(t.lastSeq(), stored));
-                    } else if (e instanceof ServerMessage.Ended ended) {
-                        end = ended;
-                    }
-                }
-            }
-            // Ended: so says its file, or its journal (a kill can come between the two), or it was handed off.
-            io.earshot.jobs.JobRecord job = jobs.jobOfSession(id);
-            boolean ended = "ended".equals(m.path("state").asText()) || end != null || job != null;
-            String jobId = job != null ? job.id() : end != null ? end.jobId()
-                    : m.hasNonNull("job_id") ? m.path("job_id").asText() : null;
-            String endReason = end != null ? end.reason() : m.hasNonNull("end_reason") ? m.path("end_reason").asText()
-                    : job != null ? "handed_off" : null;
-            java.time.Instant lastAlive = java.time.Instant.ofEpochMilli(Math.max(
-                    java.nio.file.Files.getLastModifiedTime(metaFile).toMillis(),
-                    java.nio.file.Files.getLastModifiedTime(dir.resolve(SessionSpool.AUDIO_FILE)).toMillis()));
-            java.time.Instant detachedAt = m.hasNonNull("detached_at")
-                    ? java.time.Instant.parse(m.path("detached_at").asText()) : lastAlive;
-            java.time.Instant endedAt = m.hasNonNull("ended_at") ? java.time.Instant.parse(m.path("ended_at").asText())
-                    : lastAlive;
-            long awayMs = Math.max(0, System.currentTimeMillis() - (ended ? endedAt : detachedAt).toEpochMilli());
-            if (awayMs > settings.resumeGraceMs()) {
-                SessionLog.info("session.restore_refused", c, null, "session_id", id, "reason",
-                        "grace period over while away", "away_ms", awayMs);
-                reopened.close();
-                return null;
-            }
-            StreamSession.Restored restored = new StreamSession.Restored(java.time.Instant.parse(
-                    m.path("created_at").asText()), m.path("attempts").asInt(1), ended, endReason, jobId,
-                    m.path("bad_audio_chunks").asLong(0), stored, java.util.List.copyOf(newest), lastEventSeq,
-                    transcribedSeq, detachedAt, endedAt);
-            s = new StreamSession(id, token, m.path("client").asText(c.identity()), owner, settings, config, reopened,
-                    engine, jobs, restored);
-            reopened = null; // the session has it now
-            s.audioRate(audioRate);
-            s.catchUp(dir, transcribedSeq);
-            if (ended) {
-                s.closeSpool();
-            }
-            synchronized (admission) {
-                if (stopping) {
-                    s.discard();
-                    return null;
-                }
-                sessions.put(id, s);
-            }
-            SessionLog.info("session.restored", c, s, "last_seq", stored, "last_event_seq", lastEventSeq,
-                    "transcribe_from_seq", transcribedSeq + 1, "away_ms", awayMs, "state", ended ? "ended" : "active",
-                    "unreadable_events", unreadable);
-            return s;
-        } catch (IOException | RuntimeException e) {
-            if (s != null) {
-                s.discard();
-            } else if (reopened != null) {
-                try {
-                    reopened.close();
-                } catch (IOException ignored) {
-                    // the failure below is what matters
-                }
-            }
-            SessionLog.warn("session.restore_failed", c, null, "session_id", id, "error",
-                    e.getClass().getSimpleName() + ": " + e.getMessage());
-            return null;
         }
     }
 

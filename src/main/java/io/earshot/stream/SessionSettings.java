@@ -1,16 +1,17 @@
 package io.earshot.stream;
 
+import static java.util.stream.Collectors.joining;
+
 import io.earshot.audio.AudioCodec;
-import io.earshot.config.EarshotConfig;
 import io.earshot.config.EarshotConfig.Durability;
+import io.earshot.config.EarshotConfig;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.ErrorCode;
 import io.earshot.protocol.ServerMessage;
+import io.earshot.spool.SessionManifest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import static java.util.stream.Collectors.joining;
 
 /** What a {@code start} negotiated: audio format, durability, features and the limits in force. */
 record SessionSettings(AudioCodec codec, int sampleRate, int channels, Durability durability, List<String> features,
@@ -110,34 +111,33 @@ record SessionSettings(AudioCodec codec, int sampleRate, int channels, Durabilit
     }
 
     /**
-     * The settings a session recorded in its {@code session.json}, to restore it after a restart, or null when
-     * they cannot be read. Limits the file does not hold (older sessions) are the server's; none is above the
-     * server's current value.
+     * The settings a session recorded in its manifest, to restore it after a restart, or null when they cannot be
+     * read. Limits the manifest does not hold (older sessions) are the server's; none is above the server's
+     * current value.
      */
-    static SessionSettings stored(com.fasterxml.jackson.databind.JsonNode m, EarshotConfig config) {
-        AudioCodec codec = AudioCodec.fromWire(m.path("codec").asText(""));
+    static SessionSettings stored(SessionManifest m, EarshotConfig config) {
+        AudioCodec codec = AudioCodec.fromWire(m.codec());
         Durability durability;
         try {
-            durability = Durability.valueOf(m.path("durability").asText("").toUpperCase(java.util.Locale.ROOT));
+            durability = Durability.valueOf(m.durability().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             return null;
         }
-        int rate = m.path("sample_rate").asInt(0);
-        int channels = m.path("channels").asInt(0);
-        if (codec == null || rate <= 0 || channels <= 0) {
+        if (codec == null || m.sampleRate() <= 0 || m.channels() <= 0) {
             return null;
         }
-        com.fasterxml.jackson.databind.JsonNode l = m.path("limits");
-        return new SessionSettings(codec, rate, channels, durability, FEATURES,
-                tighter(config.maxSessionDurationMs, l.hasNonNull("max_session_duration_ms")
-                        ? l.path("max_session_duration_ms").asLong() : null, MIN_DURATION_MS),
-                tighter(config.idleTimeoutMs, l.hasNonNull("idle_timeout_ms") ? l.path("idle_timeout_ms").asLong()
-                        : null, MIN_IDLE_MS),
-                tighter(config.resumeGraceMs, l.hasNonNull("resume_grace_ms") ? l.path("resume_grace_ms").asLong()
-                        : null, 0),
-                tighter(config.heartbeatIntervalMs, l.hasNonNull("heartbeat_interval_ms")
-                        ? l.path("heartbeat_interval_ms").asLong() : null, MIN_HEARTBEAT_MS),
-                m.path("transcribe").asBoolean(false));
+        SessionManifest.Limits l = m.limits();
+        return new SessionSettings(codec, m.sampleRate(), m.channels(), durability, FEATURES,
+                tighter(config.maxSessionDurationMs, l.maxSessionDurationMs(), MIN_DURATION_MS),
+                tighter(config.idleTimeoutMs, l.idleTimeoutMs(), MIN_IDLE_MS),
+                tighter(config.resumeGraceMs, l.resumeGraceMs(), 0),
+                tighter(config.heartbeatIntervalMs, l.heartbeatIntervalMs(), MIN_HEARTBEAT_MS),
+                m.transcribe());
+    }
+
+    /** What the manifest records of these settings. */
+    SessionManifest.Limits manifestLimits() {
+        return new SessionManifest.Limits(maxDurationMs, idleTimeoutMs, resumeGraceMs, heartbeatIntervalMs);
     }
 
     /** Bytes in one PCM sample frame, which every PCM chunk must be a whole number of; 1 for Opus. */

@@ -1,119 +1,44 @@
 package io.earshot.stream;
 
-import io.earshot.audio.BadAudioException;
-import io.earshot.audio.PacketDecoder;
-import io.earshot.audio.PcmSink;
+import io.earshot.audio.DecodedLength;
 import io.earshot.config.EarshotConfig.Durability;
 import io.earshot.config.EarshotConfig;
 import io.earshot.engine.Recognition;
 import io.earshot.jobs.JobRecord;
 import io.earshot.jobs.JobRefusal;
-import io.earshot.jobs.JobService;
 import io.earshot.protocol.AudioFrame;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.CloseCodes;
 import io.earshot.protocol.ErrorCode;
 import io.earshot.protocol.ServerMessage.SessionEvent;
 import io.earshot.protocol.ServerMessage;
-import io.earshot.spool.SessionSpool;
-import io.earshot.transcription.EngineService;
-import io.earshot.transcription.LiveTranscriber;
+import io.earshot.spool.SessionManifest;
+import io.earshot.spool.SessionStorage;
+import io.earshot.spool.SessionStore;
+import io.earshot.telemetry.Telemetry;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 
 /**
- * One streaming session: its audio spool, sequence and event numbering, and the connection currently
- * attached to it, if any. A session outlives its connections: after a disconnect it waits for a resume
- * until its grace period ends. All state is guarded by {@code this}.
+ * One streaming session: the protocol's rules applied to what its attached connection sends, over the pieces that
+ * do the work ({@link SessionState} for its phase, {@link SequenceTracker}, {@link AudioIntake},
+ * {@link EventDelivery}, {@link FlowControl}, {@link PendingMarks}). A session outlives its connections: after a
+ * disconnect it waits for a resume until its grace period ends.
+ *
+ * <p>Every mutable field, and every piece, is guarded by {@code this}. Nothing here does I/O to a client: messages
+ * and closes are queued on the connection's {@link Outbound}, whose writer task sends them after the lock is let
+ * go. Storage is written under the lock, since an ack must follow the write it confirms.
  */
 final class StreamSession {
 
     static final String PROTOCOL = "earshot.v1";
-    static final int MAX_PENDING_MARKS = 1_000;
-    static final int MAX_MARK_NAME = 200;
-
-    private record PendingMark(String name, long seq) {
-    }
-
-    private final String id;
-    private final byte[] tokenHash;
-    private final String identity;
-    /** Who started the session; only the same identity may resume it or fetch its audio. */
-    private final String owner;
-    private final SessionSettings settings;
-    private final EarshotConfig config;
-    private final SessionSpool spool;
-    private final SequenceTracker tracker;
-    private final EventLog events;
-    private final Instant createdAt;
-    private final long createdNanos;
-
-    private Connection attached;
-    /** No more audio is taken: the end was asked for or reached; {@code ended} follows once transcribed. */
-    private boolean ending;
-    private ErrorCode endCode;
-    private long endingNanos;
-    private boolean ended;
-    private String endReason;
-    private int attempt;
-    private long lastAudioNanos;
-    private long detachedNanos;
-    /** When the connection went away (wall clock), while none is attached: the grace period counts from it. */
-    private Instant detachedAt;
-    private long endedNanos;
-    private Instant endedAt;
-    private long lastForceNanos;
-    /** The attached client asked to hold events. */
-    private boolean paused;
-    /** Highest event number handed to the attached connection. */
-    private long deliveredSeq;
-    /** A {@code flow slow_down} is in force on the attached connection. */
-    private boolean slowDown;
-    private final ArrayDeque<PendingMark> marks = new ArrayDeque<>();
-    /** Decodes the stored chunks, in order, to the engine's format as they arrive. */
-    private final PacketDecoder decoder;
-    private byte[] scratch = new byte[0];
-    private long badAudioChunks;
-    /** Transcribes the decoded audio as it arrives. */
-    private final LiveTranscriber transcriber;
-    /** Decoded samples so far (from the session's first sample). */
-    private long decodedSamples;
-    /**
-     * For a session restored after a restart: the samples (and microseconds) of the audio before the chunk its
-     * transcriber started at, so that transcript times stay those of the whole session. 0 otherwise.
-     */
-    private long baseSamples;
-    private long baseMicros;
-    /**
-     * For each stored chunk not yet behind the transcription, its sequence number and the decoded sample count
-     * after it: ties a transcript's times to the chunks its audio came from.
-     */
-    private final ArrayDeque<long[]> chunkEnds = new ArrayDeque<>();
-
-    /** Where a session's stored audio becomes a job. */
-    private final JobService jobs;
-    /** When the oldest chunk not yet acked arrived, or 0: the ack latency metric. */
-    private long oldestUnackedNanos;
-    /** The session's job, once handed off. */
-    private String jobId;
-    /** The session was handed off to a job: its remaining audio is not transcribed live. */
-    private boolean handedOff;
 
     /**
-     * The resume token itself, in memory only (the spool has its hash): named again in {@code going_away}, so that
-     * a client told of a shutdown has everything it needs to resume in that one message.
-     */
-    private final String resumeToken;
-
-    /**
-     * What a session left on disk, read back to bring it back after a restart ({@link SessionRegistry}): the
+     * What a session left in storage, read back to bring it back after a restart ({@link SessionRestore}): the
      * session goes on from its last stored chunk and its last event.
      *
      * @param events          the newest events, oldest first, for replay
@@ -127,56 +52,67 @@ final class StreamSession {
             Instant detachedAt, Instant endedAt) {
     }
 
-    StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings, EarshotConfig config,
-            SessionSpool spool, EngineService engine, JobService jobs) {
-        this(id, resumeToken, identity, owner, settings, config, spool, engine, jobs, null);
-    }
+    private final String id;
+    private final byte[] tokenHash;
+    /**
+     * The resume token itself, in memory only (storage has its hash): named again in {@code going_away}, so that
+     * a client told of a shutdown has everything it needs to resume in that one message.
+     */
+    private final String resumeToken;
+    /** What the client's limits are counted under. */
+    private final String identity;
+    /** Who started the session; only the same identity may resume it or fetch its audio. */
+    private final String owner;
+    private final SessionSettings settings;
+    private final EarshotConfig config;
+    private final SessionServices services;
+    private final SessionStorage storage;
+    private final Instant createdAt;
+
+    private final SessionState state;
+    private final SequenceTracker tracker;
+    private final Transcription transcriber;
+    private final AudioIntake intake;
+    private final EventDelivery events;
+    private final FlowControl flow;
+    private final PendingMarks marks = new PendingMarks();
+    /** When the last forced flush ran ({@code durability: disk}); guarded by this. */
+    private long lastForceNanos;
+    /** When the oldest chunk not yet acked arrived, or 0: the ack latency metric; guarded by this. */
+    private long oldestUnackedNanos;
 
     StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings,
-            EarshotConfig config, SessionSpool spool, EngineService engine, JobService jobs, Restored restored) {
-        long now = System.nanoTime();
-        this.createdAt = restored == null ? Instant.now() : restored.createdAt();
-        this.createdNanos = restored == null ? now
-                : now - TimeUnit.MILLISECONDS.toNanos(Math.max(0, Instant.now().toEpochMilli()
-                        - restored.createdAt().toEpochMilli()));
-        this.lastAudioNanos = now;
-        this.lastForceNanos = now;
-        this.detachedNanos = restored == null ? now : now - TimeUnit.MILLISECONDS.toNanos(Math.max(0,
-                Instant.now().toEpochMilli() - restored.detachedAt().toEpochMilli()));
-        this.detachedAt = restored == null ? null : restored.detachedAt();
-        this.jobs = jobs;
-        this.resumeToken = resumeToken;
+            SessionStorage storage, SessionServices services, Restored restored) {
+        SessionClock clock = services.clock();
+        long now = clock.nanoTime();
         this.id = id;
+        this.resumeToken = resumeToken;
         this.tokenHash = Ids.hash(resumeToken);
         this.identity = identity;
         this.owner = owner;
         this.settings = settings;
-        this.config = config;
-        this.spool = spool;
-        this.tracker = new SequenceTracker(config.window, restored == null ? 0 : restored.storedChunks());
-        this.events = new EventLog(config.eventBuffer);
-        if (restored != null) {
-            events.restore(restored.events(), restored.lastEventSeq());
-            attempt = restored.attempt();
-            jobId = restored.jobId();
-            handedOff = jobId != null;
-            badAudioChunks = restored.badAudioChunks();
-            if (restored.ended()) {
-                ending = true;
-                ended = true;
-                endReason = restored.endReason();
-                endedAt = restored.endedAt();
-                endedNanos = now - TimeUnit.MILLISECONDS.toNanos(Math.max(0, Instant.now().toEpochMilli()
-                        - endedAt.toEpochMilli()));
-            }
+        this.config = services.config();
+        this.services = services;
+        this.storage = storage;
+        this.lastForceNanos = now;
+        this.flow = new FlowControl(config);
+        EventLog log = new EventLog(config.eventBuffer);
+        if (restored == null) {
+            this.createdAt = clock.now();
+            this.state = new SessionState(now, now);
+            this.tracker = new SequenceTracker(config.window, 0);
+        } else {
+            this.createdAt = restored.createdAt();
+            this.state = SessionState.restored(clock, restored.createdAt(), restored.attempt(), restored.jobId(),
+                    restored.detachedAt(), restored.ended(), restored.endReason(), restored.endedAt());
+            this.tracker = new SequenceTracker(config.window, restored.storedChunks());
+            log.restore(restored.events(), restored.lastEventSeq());
         }
-        this.transcriber = settings.transcribe() && !ended && !handedOff ? engine.open(new TranscriptListener())
-                : LiveTranscriber.storeOnly(new TranscriptListener());
-        PcmSink decoded = (samples, offset, length) -> {
-            decodedSamples += length;
-            transcriber.accept(samples, offset, length);
-        };
-        this.decoder = settings.codec().newDecoder(settings.sampleRate(), settings.channels(), decoded);
+        this.events = new EventDelivery(log, this::journal);
+        Transcription.Listener listener = new TranscriptListener();
+        this.transcriber = settings.transcribe() && !state.isEnded() && !state.handedOff()
+                ? services.transcribers().open(listener) : Transcription.storeOnly(listener);
+        this.intake = new AudioIntake(settings, transcriber, restored == null ? 0 : restored.badAudioChunks());
     }
 
     String id() {
@@ -188,20 +124,24 @@ final class StreamSession {
     }
 
     synchronized int attempt() {
-        return attempt;
+        return state.attempt();
+    }
+
+    synchronized SessionPhase phase() {
+        return state.phase();
     }
 
     /** How far live transcription lags behind the stored audio, in milliseconds (0 when ended). */
     synchronized long engineLagMs() {
-        return ended ? 0 : transcriber.lagSamples() / 16;
+        return state.isEnded() ? 0 : transcriber.lagSamples() / 16;
     }
 
     synchronized boolean isEnded() {
-        return ended;
+        return state.isEnded();
     }
 
     synchronized boolean isAttached() {
-        return attached != null;
+        return state.isAttached();
     }
 
     /** Whether {@code who} (an authenticated identity's name) started this session. */
@@ -213,12 +153,13 @@ final class StreamSession {
         return Ids.matches(presented, tokenHash);
     }
 
+    // ---- connections ----------------------------------------------------------------------------------
+
     /** First connection: answer {@code started} with the resume token (the only time it is sent). */
-    synchronized void attachFirst(Connection connection, String resumeToken) throws IOException {
-        attempt = 1;
-        attached = connection;
+    synchronized void attachFirst(Connection connection) throws IOException {
+        state.onAttach(connection, now());
         connection.useHeartbeat(settings.heartbeatIntervalMs());
-        writeMetadata();
+        storage.writeManifest(manifest());
         connection.outbound().send(started(resumeToken, false, null));
         SessionLog.info("session.started", connection, this, "codec", settings.codec().wireName(),
                 "sample_rate", settings.sampleRate(), "channels", settings.channels(),
@@ -227,238 +168,129 @@ final class StreamSession {
 
     /** A reconnecting client proved it holds the token: move the session to its new connection. */
     synchronized void resume(Connection connection, long lastEventSeq) {
-        Connection previous = attached;
-        if (previous != null && previous != connection) {
-            previous.fail(ServerMessage.Error.of(ErrorCode.SESSION_TAKEN_OVER,
-                    "This session was resumed on another connection.",
-                    "session " + id + " resumed by connection " + connection.id()));
+        Connection previous = state.attached();
+        boolean takeover = previous != null && previous != connection;
+        if (takeover) {
+            previous.fail(Refusals.takenOver(id, connection));
         }
-        attached = null;
-        if (!ended) {
+        if (state.isAttached()) {
+            state.onDetach(state.attached(), now(), wall()); // the previous connection is going: no ack for it
+        }
+        if (!state.isEnded()) {
             // Make everything stored durable first; events this produces are replayed below, after started.
             forceAndAck();
         }
-        attempt++;
-        attached = connection;
-        detachedAt = null;
-        lastAudioNanos = System.nanoTime();
-        paused = false;
-        slowDown = false;
+        state.onAttach(connection, now());
+        flow.reset();
         connection.useHeartbeat(settings.heartbeatIntervalMs());
-        long seen = Math.max(0, Math.min(lastEventSeq, events.lastSeq()));
-        ServerMessage.EventRange lost = null;
-        long firstKept = events.firstKeptSeq();
-        if (seen + 1 < firstKept) {
-            lost = new ServerMessage.EventRange(seen + 1, firstKept - 1);
-        }
+        long replayFrom = Math.max(0, Math.min(lastEventSeq, events.lastSeq()));
+        ServerMessage.EventRange lost = events.resumeFrom(lastEventSeq);
         connection.outbound().send(started(null, true, lost));
-        deliveredSeq = seen;
-        deliverHeld();
+        events.deliverHeld(connection);
         SessionLog.info("session.resumed", connection, this, "last_acked_seq", tracker.acked(),
-                "replayed", events.lastSeq() - seen, "took_over", previous != null && previous != connection);
-        if (ended) {
+                "replayed", events.lastSeq() - replayFrom, "took_over", takeover);
+        if (state.isEnded()) {
             connection.outbound().close(CloseCodes.NORMAL, "ended");
         }
     }
 
     /** The connection went away; the session waits for a resume. */
     synchronized void detach(Connection connection, String why) {
-        if (attached != connection) {
+        if (!state.onDetach(connection, now(), wall())) {
             return;
         }
-        attached = null;
-        detachedNanos = System.nanoTime();
-        detachedAt = Instant.now();
-        writeMetadataQuietly();
+        writeManifestQuietly();
         SessionLog.info("session.detached", connection, this, "reason", why, "last_acked_seq", tracker.acked(),
-                "resumable_for_ms", ended ? 0 : settings.resumeGraceMs());
+                "resumable_for_ms", state.isEnded() ? 0 : settings.resumeGraceMs());
     }
 
+    // ---- what the client sends ------------------------------------------------------------------------
+
     synchronized void audio(Connection connection, AudioFrame frame) {
-        if (attached != connection) {
+        if (!state.speaksFor(connection)) {
             return;
         }
-        if (ending) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
-                    "The session has ended; no more audio is accepted.", "chunks from " + frame.firstSeq()
-                            + " refused after end").withSeq(frame.firstSeq()));
+        if (!state.canAcceptAudio()) {
+            connection.reject(Refusals.audioAfterEnd(frame));
             return;
         }
         SequenceTracker.Verdict verdict = tracker.check(frame);
         if (verdict instanceof SequenceTracker.Duplicate) {
             connection.outbound().ack(tracker.acked());
         } else if (verdict instanceof SequenceTracker.Gap gap) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.OUT_OF_ORDER,
-                    "Audio chunks must be sent in order without gaps; resend from the expected sequence number.",
-                    "frame starts at " + frame.firstSeq() + " but " + gap.expectedSeq() + " is next")
-                    .withSeq(frame.firstSeq()).withExpectedSeq(gap.expectedSeq()));
+            connection.reject(Refusals.outOfOrder(frame, gap.expectedSeq()));
         } else if (verdict instanceof SequenceTracker.BeyondWindow beyond) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.WINDOW_EXCEEDED,
-                    "Too many unacknowledged chunks; wait for acks before sending more.",
-                    "frame ends at " + frame.lastSeq() + ", beyond last ack " + beyond.lastAckedSeq()
-                            + " + window " + beyond.window())
-                    .withSeq(frame.firstSeq()).withLastAckedSeq(beyond.lastAckedSeq()).withWindow(beyond.window()));
+            connection.reject(Refusals.windowExceeded(frame, beyond.lastAckedSeq(), beyond.window()));
         } else if (verdict instanceof SequenceTracker.Accept accept) {
             store(connection, frame, accept.from());
         }
     }
 
-    /** Audio seconds each client may send a minute ({@code earshot.limits.audio-seconds-per-minute}). */
-    private io.earshot.security.RateLimiter audioRate;
-
-    void audioRate(io.earshot.security.RateLimiter limiter) {
-        this.audioRate = limiter;
-    }
-
-    /** The audio seconds in the frame's chunks from {@code from}, as the decoder will count them. */
-    private double seconds(AudioFrame frame, int from) {
-        io.earshot.audio.DecodedLength length = new io.earshot.audio.DecodedLength(settings.codec(),
-                settings.sampleRate(), settings.channels());
-        for (int i = from; i < frame.count(); i++) {
-            int n = frame.lengths()[i];
-            if (scratch.length < n) {
-                scratch = new byte[Math.max(n, 2 * scratch.length)];
-            }
-            frame.payload(i).get(scratch, 0, n);
-            length.add(scratch, 0, n);
-        }
-        return length.micros() / 1e6;
-    }
-
     private void store(Connection connection, AudioFrame frame, int from) {
-        int frameBytes = settings.frameBytes();
-        for (int i = from; i < frame.count(); i++) {
-            if (frame.lengths()[i] % frameBytes != 0) {
-                connection.reject(ServerMessage.Error.of(ErrorCode.BAD_FRAME,
-                        "An audio chunk does not hold whole samples; the frame was dropped.",
-                        "chunk " + (frame.firstSeq() + i) + " has " + frame.lengths()[i] + " bytes, not a multiple of "
-                                + frameBytes + " (" + settings.codec().wireName() + ", " + settings.channels() + " channel(s))")
-                        .withSeq(frame.firstSeq() + i));
-                return;
-            }
+        int partial = intake.firstPartialChunk(frame, from);
+        if (partial >= 0) {
+            connection.reject(Refusals.partSamples(frame, partial, settings));
+            return;
         }
-        if (audioRate != null) {
-            long wait = audioRate.tryTake(identity, seconds(frame, from));
+        if (services.audioRate() != null) {
+            long wait = services.audioRate().tryTake(identity, intake.seconds(frame, from));
             if (wait > 0) {
-                connection.reject(ServerMessage.Error.of(ErrorCode.RATE_LIMITED,
-                        "This client is sending more audio than it may; the frame was not stored: send it again later.",
-                        "earshot.limits.audio-seconds-per-minute=" + (long) audioRate.perMinute() + " per client")
-                        .nonFatal().withSeq(frame.firstSeq() + from).withRetryAfterMs(wait));
+                connection.reject(Refusals.overAudioBudget(frame.firstSeq() + from,
+                        (long) services.audioRate().perMinute(), wait));
                 return;
             }
         }
         try {
-            spool.append(frame, from);
+            storage.append(frame, from);
         } catch (IOException e) {
             SessionLog.warn("spool.append_failed", connection, this, "error", String.valueOf(e.getMessage()));
-            connection.fail(storageFailed("append", e));
+            connection.fail(Refusals.storageFailed("append", e, tracker.acked()));
             return;
         }
         tracker.stored(frame.lastSeq());
-        lastAudioNanos = System.nanoTime();
+        long now = now();
+        state.onAudio(now);
         if (oldestUnackedNanos == 0) {
-            oldestUnackedNanos = lastAudioNanos;
+            oldestUnackedNanos = now;
         }
-        io.earshot.telemetry.Telemetry.sink().chunksStored(frame.count() - from, frame.payloadBytes(from));
+        Telemetry.sink().chunksStored(frame.count() - from, frame.payloadBytes(from));
         if (settings.durability() == Durability.OS) {
             ackUpTo(tracker.stored());
         }
-        decode(connection, frame, from);
-        forgetChunksBefore(baseSamples + transcriber.transcribedThrough());
+        intake.decode(frame, from, (seq, length, why) -> {
+            SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
+            connection.reject(Refusals.badAudio(seq, why));
+        });
+        intake.transcribedThrough(transcriber.transcribedThrough());
         updateFlow();
     }
 
-    /**
-     * Decodes the chunks just stored. A chunk that does not decode stays stored (the spool keeps what was
-     * received) and gets a non-fatal {@code bad_audio}; the stream goes on with the next chunk.
-     */
-    private void decode(Connection connection, AudioFrame frame, int from) {
-        for (int i = from; i < frame.count(); i++) {
-            int length = frame.lengths()[i];
-            if (scratch.length < length) {
-                scratch = new byte[Math.max(length, 2 * scratch.length)];
-            }
-            frame.payload(i).get(scratch, 0, length);
-            decodeChunk(connection, frame.firstSeq() + i, scratch, length);
-        }
-    }
-
-    /** Decodes one stored chunk; a chunk that does not decode is counted and, with a connection, reported. */
-    private void decodeChunk(Connection connection, long seq, byte[] data, int length) {
-        try {
-            decoder.decode(data, 0, length);
-            chunkEnds.addLast(new long[] {seq, decodedSamples});
-        } catch (BadAudioException e) {
-            chunkEnds.addLast(new long[] {seq, decodedSamples});
-            badAudioChunks++;
-            SessionLog.info("audio.bad_chunk", connection, this, "seq", seq, "bytes", length);
-            if (connection != null) {
-                connection.reject(ServerMessage.Error.of(ErrorCode.BAD_AUDIO,
-                        "An audio chunk could not be decoded; it is stored as received and the session goes on.",
-                        "chunk " + seq + ": " + e.getMessage()).withSeq(seq));
-            }
-        }
-    }
-
-    /**
-     * After a restore: the audio before chunk {@code transcribedSeq + 1} is counted (not decoded) so that times
-     * go on from it, and the chunks after it, stored but not transcribed before the restart, are decoded and
-     * transcribed again. For a session that is not transcribed, everything stored is counted.
-     */
-    synchronized void catchUp(java.nio.file.Path dir, long transcribedSeq) throws IOException {
-        long from = settings.transcribe() && !ended && !handedOff ? transcribedSeq : tracker.stored();
-        io.earshot.audio.DecodedLength before = new io.earshot.audio.DecodedLength(settings.codec(),
-                settings.sampleRate(), settings.channels());
-        io.earshot.spool.StoredChunks.open(dir).read(tracker.stored(), (seq, data, n) -> {
-            if (seq <= from) {
-                before.add(data, 0, n);
-                if (seq == from) {
-                    baseSamples = before.engineSamples();
-                    baseMicros = before.micros();
-                    decodedSamples = baseSamples;
-                }
-            } else {
-                decodeChunk(null, seq, data, n);
-            }
-        });
-    }
-
     synchronized void mark(Connection connection, String name) {
-        if (attached != connection) {
+        if (!state.speaksFor(connection)) {
             return;
         }
-        if (ending) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
-                    "The session has ended.", "mark after end"));
-            return;
-        }
-        if (name == null || name.isEmpty() || name.length() > MAX_MARK_NAME) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
-                    "A mark needs a \"name\" of 1 to " + MAX_MARK_NAME + " characters.",
-                    "name length " + (name == null ? "missing" : name.length())));
-            return;
-        }
-        if (tracker.acked() >= tracker.stored()) {
+        if (state.isEnding()) {
+            connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED, "The session has ended.",
+                    "mark after end"));
+        } else if (!PendingMarks.validName(name)) {
+            connection.reject(Refusals.markName(name));
+        } else if (tracker.acked() >= tracker.stored()) {
             long seq = tracker.acked();
             emit(n -> new ServerMessage.MarkReached(n, name, seq));
-        } else if (marks.size() >= MAX_PENDING_MARKS) {
-            connection.reject(ServerMessage.Error.of(ErrorCode.BAD_MESSAGE,
-                    "Too many marks are waiting for acks.", "at most " + MAX_PENDING_MARKS + " pending marks"));
-        } else {
-            marks.add(new PendingMark(name, tracker.stored()));
+        } else if (!marks.add(name, tracker.stored())) {
+            connection.reject(Refusals.tooManyMarks());
         }
     }
 
     synchronized void pause(Connection connection) {
-        if (attached == connection) {
-            paused = true;
+        if (state.speaksFor(connection)) {
+            events.pause();
         }
     }
 
     synchronized void resumeEvents(Connection connection) {
-        if (attached == connection) {
-            paused = false;
-            deliverHeld();
+        if (state.speaksFor(connection)) {
+            events.unpause(connection);
         }
     }
 
@@ -467,25 +299,25 @@ final class StreamSession {
      * {@code handoff} the stored audio becomes a job at once, whose id {@code ended} carries.
      */
     synchronized void end(Connection connection, ClientMessage.End end) {
-        if (attached != connection) {
+        if (!state.speaksFor(connection)) {
             return;
         }
-        if (ending) {
+        if (state.isEnding()) {
             connection.reject(ServerMessage.Error.of(ErrorCode.SESSION_ENDED,
                     "The session has already ended.", "second end"));
             return;
         }
-        if (end.handsOff()) {
-            try {
-                handOff("client_end", false, !Boolean.FALSE.equals(end.align()), !Boolean.FALSE.equals(end.diarize()));
-            } catch (JobRefusal | IOException e) {
-                // ended says so: transcription incomplete and no job id; the client can hand off again by REST
-                SessionLog.warn("session.handoff_failed", attached, this, "error", String.valueOf(e.getMessage()));
-                completeEnd(false);
-            }
+        if (!end.handsOff()) {
+            finish("client_end", null);
             return;
         }
-        finish("client_end", null);
+        try {
+            handOff("client_end", false, !Boolean.FALSE.equals(end.align()), !Boolean.FALSE.equals(end.diarize()));
+        } catch (JobRefusal | IOException e) {
+            // ended says so: transcription incomplete and no job id; the client can hand off again by REST
+            SessionLog.warn("session.handoff_failed", connection, this, "error", String.valueOf(e.getMessage()));
+            completeEnd(false);
+        }
     }
 
     /**
@@ -497,45 +329,45 @@ final class StreamSession {
      */
     synchronized JobRecord handOff(String reason, boolean awaitTail, boolean align, boolean diarize)
             throws JobRefusal, IOException {
-        if (!ending) {
-            finish(reason, null);
-        }
-        JobRecord job = jobs.createFromSession(id, settings.codec().wireName(), tracker.acked(), awaitTail, align,
-                diarize, owner);
-        jobId = job.id();
-        if (!ended) {
-            handedOff = true;
-            completeEnd(false);
-        }
+        finish(reason, null);
+        JobRecord job = services.jobs().createFromSession(id, settings.codec().wireName(), tracker.acked(), awaitTail,
+                align, diarize, owner);
+        state.onHandOff(job.id());
+        completeEnd(false);
         return job;
     }
 
+    // ---- time -----------------------------------------------------------------------------------------
+
     /**
-     * Periodic work: forced flushes, the duration, idle and grace limits. Returns true when the session can
-     * be forgotten (ended, and its replay window is over).
+     * Periodic work: forced flushes, the duration, idle and grace limits, the end wait. Returns true when the
+     * session can be forgotten (ended, and its replay window is over).
      */
     synchronized boolean tick(long now) {
-        if (ended) {
-            return attached == null && now - endedNanos > ms(settings.resumeGraceMs());
+        SessionState.Due due = state.due(now, settings, config.engineEndWaitMs);
+        switch (state.phase()) {
+            case EXPIRED:
+                return true;
+            case ENDED:
+                return due == SessionState.Due.REPLAY_OVER && state.onExpire();
+            case ENDING:
+                if (due == SessionState.Due.END_WAIT_OVER) {
+                    completeEnd(false);
+                }
+                return false;
+            default:
+                break;
         }
-        if (ending) {
-            if (now - endingNanos > ms(config.engineEndWaitMs)) {
-                completeEnd(false);
-            }
-            return false;
-        }
-        if (settings.durability() == Durability.DISK && now - lastForceNanos >= ms(config.forceIntervalMs)) {
+        if (settings.durability() == Durability.DISK
+                && now - lastForceNanos >= TimeUnit.MILLISECONDS.toNanos(config.forceIntervalMs)) {
             lastForceNanos = now;
             forceAndAck();
         }
-        if (now - createdNanos > ms(settings.maxDurationMs())) {
-            finish("max_duration", ErrorCode.MAX_DURATION_REACHED);
-        } else if (attached != null && now - lastAudioNanos > ms(settings.idleTimeoutMs())) {
-            finish("idle_timeout", ErrorCode.IDLE_TIMEOUT);
-        } else if (attached == null && now - detachedNanos > ms(settings.resumeGraceMs())) {
-            finish("abandoned", null);
-        } else {
-            updateFlow();
+        switch (due) {
+            case MAX_DURATION -> finish("max_duration", ErrorCode.MAX_DURATION_REACHED);
+            case IDLE_TIMEOUT -> finish("idle_timeout", ErrorCode.IDLE_TIMEOUT);
+            case GRACE_OVER -> finish("abandoned", null);
+            default -> updateFlow();
         }
         return false;
     }
@@ -545,13 +377,13 @@ final class StreamSession {
      * ({@code going_away}, with what it needs to resume or hand off) and close its connection with 1001.
      */
     synchronized void goingAway(long retryAfterMs, String handoffPath) {
-        if (attached == null || ended) {
+        Connection c = state.attached();
+        if (c == null || state.isEnded()) {
             return;
         }
         forceAndAck();
-        Connection c = attached;
-        c.outbound().send(new ServerMessage.GoingAway(id, resumeToken, tracker.acked(), deliveredSeq, retryAfterMs,
-                handoffPath));
+        c.outbound().send(new ServerMessage.GoingAway(id, resumeToken, tracker.acked(), events.deliveredSeq(),
+                retryAfterMs, handoffPath));
         SessionLog.info("session.going_away", c, this, "last_seq", tracker.acked());
         c.requestClose(CloseCodes.GOING_AWAY, "going_away");
     }
@@ -559,114 +391,132 @@ final class StreamSession {
     /** Server shutdown: keep what is stored and record where the session stood. */
     synchronized void shutdown() {
         transcriber.close();
-        if (!ended) {
+        if (!state.isEnded()) {
             forceAndAck();
-            if (attached != null) {
-                detachedAt = Instant.now(); // its connection goes with the server
-            }
-            writeMetadataQuietly();
+            state.onServerGone(wall()); // its connection goes with the server
+            writeManifestQuietly();
         }
-        closeSpool();
+        closeStorage();
     }
 
-    /** A session that could not be restored: its transcriber and files are let go, nothing is written. */
+    /** A session that could not be restored: its transcriber and storage are let go, nothing is written. */
     synchronized void discard() {
         transcriber.close();
-        closeSpool();
+        closeStorage();
     }
 
-    synchronized void closeSpool() {
+    synchronized void closeStorage() {
         try {
-            spool.close();
+            storage.close();
         } catch (IOException e) {
-            SessionLog.warn("spool.close_failed", attached, this, "error", String.valueOf(e.getMessage()));
+            SessionLog.warn("spool.close_failed", state.attached(), this, "error", String.valueOf(e.getMessage()));
         }
     }
+
+    /**
+     * After a restore: the audio before chunk {@code transcribedSeq + 1} is counted (not decoded) so that times
+     * go on from it, and the chunks after it, stored but not transcribed before the restart, are decoded and
+     * transcribed again. For a session that is not transcribed, everything stored is counted.
+     */
+    synchronized void catchUp(SessionStore store, long transcribedSeq) throws IOException {
+        long from = settings.transcribe() && !state.isEnded() && !state.handedOff() ? transcribedSeq
+                : tracker.stored();
+        DecodedLength before = new DecodedLength(settings.codec(), settings.sampleRate(), settings.channels());
+        store.readChunks(id, tracker.stored(), (seq, data, n) -> {
+            if (seq <= from) {
+                before.add(data, 0, n);
+                if (seq == from) {
+                    intake.startAfter(before.engineSamples(), before.micros());
+                }
+            } else {
+                intake.decode(seq, data, n, (bad, length, why) -> SessionLog.info("audio.bad_chunk", null, this,
+                        "seq", bad, "bytes", length));
+            }
+        });
+    }
+
+    // ---- ending ---------------------------------------------------------------------------------------
 
     /**
      * Ends the session: no more audio is taken, everything stored is acked, and the transcription of what is
      * left goes on; {@code ended} follows when it is done, or after {@code earshot.engine.end-wait-ms}.
      */
     private void finish(String reason, ErrorCode code) {
-        if (ending) {
+        if (state.isEnding()) {
             return;
         }
-        ServerMessage.Error error = code == null ? null : endError(code);
         forceAndAck();
-        ending = true;
-        endReason = reason;
-        endCode = code;
-        endingNanos = System.nanoTime();
-        if (error != null && attached != null) {
-            attached.outbound().send(error);
+        state.onEnd(reason, code, now());
+        Connection c = state.attached();
+        if (code != null && c != null) {
+            c.outbound().send(Refusals.limitReached(code, settings));
         }
-        decoder.finish();
+        intake.finish();
         transcriber.finish();
     }
 
     /** The last step of ending: {@code ended}, with whether every utterance was transcribed. */
     private void completeEnd(boolean transcribed) {
-        if (ended) {
+        if (!state.onEnded(now(), wall())) {
             return;
         }
-        ended = true;
-        endedNanos = System.nanoTime();
-        endedAt = Instant.now();
+        Connection c = state.attached();
         if (!transcribed) {
             transcriber.close();
-            if (jobId == null && settings.transcribe()) {
+            if (!state.handedOff() && settings.transcribe()) {
                 // Past earshot.engine.end-wait-ms: what is left is transcribed by a job of the whole recording.
                 try {
-                    jobId = jobs.createFromSession(id, settings.codec().wireName(), tracker.acked(), false, true,
-                            true, owner).id();
-                    handedOff = true;
+                    state.onHandOff(services.jobs().createFromSession(id, settings.codec().wireName(),
+                            tracker.acked(), false, true, true, owner).id());
                 } catch (JobRefusal | IOException | RuntimeException e) {
-                    SessionLog.warn("session.handoff_failed", attached, this, "error", String.valueOf(e.getMessage()));
+                    SessionLog.warn("session.handoff_failed", c, this, "error", String.valueOf(e.getMessage()));
                 }
             }
         }
-        paused = false;
+        events.stopHolding();
         long chunks = tracker.acked();
-        long bytes = spool.bytes();
-        long audioMs = (baseMicros + decoder.decodedMicros()) / 1000;
-        long bad = badAudioChunks;
-        String transcription = transcribed ? "complete" : handedOff ? "handed_off" : "incomplete";
-        String reason = endReason;
-        String job = jobId;
+        long bytes = storage.bytes();
+        long audioMs = intake.audioMs();
+        long bad = intake.badChunks();
+        String transcription = transcribed ? "complete" : state.handedOff() ? "handed_off" : "incomplete";
+        String reason = state.endReason();
+        String job = state.jobId();
         emit(n -> new ServerMessage.Ended(n, reason, chunks, chunks, bytes, audioMs, bad, transcription, job));
-        writeMetadataQuietly();
-        closeSpool();
-        SessionLog.info("session.ended", attached, this, "reason", reason, "chunks", chunks, "bytes", bytes,
+        writeManifestQuietly();
+        closeStorage();
+        SessionLog.info("session.ended", c, this, "reason", reason, "chunks", chunks, "bytes", bytes,
                 "audio_ms", audioMs, "bad_audio_chunks", bad, "transcription", transcription, "job_id",
                 String.valueOf(job));
-        if (attached != null) {
-            attached.outbound().close(endCode == null ? CloseCodes.NORMAL : endCode.closeCode(),
-                    endCode == null ? "ended" : endCode.wireName());
+        if (c != null) {
+            ErrorCode code = state.endCode();
+            c.outbound().close(code == null ? CloseCodes.NORMAL : code.closeCode(),
+                    code == null ? "ended" : code.wireName());
         }
     }
 
     /** Results of the session's transcriber, delivered on an engine thread. */
-    private final class TranscriptListener implements LiveTranscriber.Listener {
+    private final class TranscriptListener implements Transcription.Listener {
 
         @Override
-        public void recognized(long startSample, long endSample, List<Recognition> recognitions) {
+        public void recognized(List<Recognition> recognitions) {
             synchronized (StreamSession.this) {
-                if (ended) {
+                if (state.isEnded()) {
                     return;
                 }
+                long base = intake.baseSamples();
                 for (Recognition recognition : recognitions) {
-                    Recognition r = baseSamples == 0 ? recognition : recognition.shifted(baseSamples / 16);
+                    Recognition r = base == 0 ? recognition : recognition.shifted(base / 16);
                     long from = r.startMs() * 16;
                     long to = r.endMs() * 16;
-                    long firstSeq = seqAt(from);
-                    long lastSeq = seqAt(Math.max(from, to - 1));
+                    long firstSeq = intake.seqAt(from, tracker.stored());
+                    long lastSeq = intake.seqAt(Math.max(from, to - 1), tracker.stored());
                     List<ServerMessage.TranscriptWord> words = r.words().stream()
                             .map(w -> new ServerMessage.TranscriptWord(w.word(), w.startMs(), w.endMs(), w.confidence()))
                             .toList();
                     emit(n -> new ServerMessage.Transcript(n, "final", r.text(), words, r.speaker(), r.startMs(),
                             r.endMs(), firstSeq, lastSeq, null));
                 }
-                forgetChunksBefore(baseSamples + transcriber.transcribedThrough());
+                intake.transcribedThrough(transcriber.transcribedThrough());
                 updateFlow();
             }
         }
@@ -674,63 +524,32 @@ final class StreamSession {
         @Override
         public void notTranscribed(long fromSample, long toSample, String reason) {
             synchronized (StreamSession.this) {
-                if (ended) {
+                if (state.isEnded()) {
                     return;
                 }
-                long startSample = baseSamples + fromSample;
-                long endSample = baseSamples + toSample;
-                long firstSeq = seqAt(startSample);
-                long lastSeq = seqAt(Math.max(startSample, endSample - 1));
-                SessionLog.info("transcript.skipped", attached, StreamSession.this, "reason", reason,
+                long startSample = intake.baseSamples() + fromSample;
+                long endSample = intake.baseSamples() + toSample;
+                long firstSeq = intake.seqAt(startSample, tracker.stored());
+                long lastSeq = intake.seqAt(Math.max(startSample, endSample - 1), tracker.stored());
+                SessionLog.info("transcript.skipped", state.attached(), StreamSession.this, "reason", reason,
                         "first_seq", firstSeq, "last_seq", lastSeq);
                 emit(n -> new ServerMessage.Transcript(n, "skipped", null, null, null, startSample / 16,
                         endSample / 16, firstSeq, lastSeq, reason));
-                forgetChunksBefore(baseSamples + transcriber.transcribedThrough());
+                intake.transcribedThrough(transcriber.transcribedThrough());
             }
         }
 
         @Override
         public void drained() {
             synchronized (StreamSession.this) {
-                if (ending) {
+                if (state.isEnding()) {
                     completeEnd(true);
                 }
             }
         }
     }
 
-    /** The sequence number of the chunk whose decoded audio holds sample {@code sample}. */
-    private long seqAt(long sample) {
-        for (long[] c : chunkEnds) {
-            if (c[1] > sample) {
-                return c[0];
-            }
-        }
-        return chunkEnds.isEmpty() ? tracker.stored() : chunkEnds.peekLast()[0];
-    }
-
-    /** Drops the chunk ends that no transcript can need any more: those wholly before {@code sample}. */
-    private void forgetChunksBefore(long sample) {
-        while (chunkEnds.size() > 1 && chunkEnds.peekFirst()[1] <= sample) {
-            chunkEnds.removeFirst();
-        }
-    }
-
-    private ServerMessage.Error endError(ErrorCode code) {
-        if (code == ErrorCode.MAX_DURATION_REACHED) {
-            return ServerMessage.Error.of(code,
-                    "The session reached its maximum duration and has ended; start a new session to go on.",
-                    "max_session_duration_ms=" + settings.maxDurationMs());
-        }
-        return ServerMessage.Error.of(code, "No audio arrived for too long; the session has ended.",
-                "idle_timeout_ms=" + settings.idleTimeoutMs());
-    }
-
-    private ServerMessage.Error storageFailed(String operation, IOException e) {
-        return ServerMessage.Error.of(ErrorCode.STORAGE_FAILED,
-                "The server could not store audio; resume later and resend everything after the last ack.",
-                operation + " failed: " + e.getClass().getSimpleName()).withLastAckedSeq(tracker.acked());
-    }
+    // ---- acks, events, flow ---------------------------------------------------------------------------
 
     /**
      * Forces what is stored but not yet acked to the device and acks it; on failure the connection is told
@@ -741,11 +560,11 @@ final class StreamSession {
             return;
         }
         try {
-            spool.force();
+            storage.force();
         } catch (IOException e) {
-            SessionLog.warn("spool.force_failed", attached, this, "error", String.valueOf(e.getMessage()));
-            if (attached != null) {
-                attached.fail(storageFailed("force", e));
+            SessionLog.warn("spool.force_failed", state.attached(), this, "error", String.valueOf(e.getMessage()));
+            if (state.attached() != null) {
+                state.attached().fail(Refusals.storageFailed("force", e, tracker.acked()));
             }
             return;
         }
@@ -756,124 +575,73 @@ final class StreamSession {
     private void ackUpTo(long seq) {
         tracker.acked(seq);
         if (oldestUnackedNanos != 0) {
-            io.earshot.telemetry.Telemetry.sink().ackLatency(System.nanoTime() - oldestUnackedNanos);
+            Telemetry.sink().ackLatency(now() - oldestUnackedNanos);
             oldestUnackedNanos = 0;
         }
-        if (attached != null) {
-            attached.outbound().ack(seq);
+        if (state.attached() != null) {
+            state.attached().outbound().ack(seq);
         }
-        while (!marks.isEmpty() && marks.peekFirst().seq() <= seq) {
-            PendingMark mark = marks.removeFirst();
+        for (PendingMarks.Mark mark : marks.reachedBy(seq)) {
             emit(n -> new ServerMessage.MarkReached(n, mark.name(), mark.seq()));
         }
     }
 
     private void emit(LongFunction<SessionEvent> factory) {
-        SessionEvent event = events.append(factory);
-        try {
-            // Journaled before it is sent: after a restart the session's events go on from here, none twice.
-            spool.appendEvent(io.earshot.protocol.Json.write(event));
-        } catch (IOException e) {
-            SessionLog.warn("spool.event_failed", attached, this, "error", String.valueOf(e.getMessage()));
-        }
-        if (attached == null) {
-            return;
-        }
-        if (!paused) {
-            deliverHeld();
-        } else if (event.eventSeq() - deliveredSeq >= events.capacity()) {
-            attached.reject(ServerMessage.Error.of(ErrorCode.HOLD_OVERFLOW,
-                    "Too many events were held while paused; delivery has resumed so none is lost.",
-                    "held " + (event.eventSeq() - deliveredSeq) + " events, event buffer holds "
-                            + events.capacity()));
-            paused = false;
-            deliverHeld();
-        }
+        events.emit(factory, state.attached());
     }
 
-    private void deliverHeld() {
-        if (attached == null) {
-            return;
-        }
-        for (SessionEvent e : events.after(deliveredSeq)) {
-            if (!attached.outbound().send(e)) {
-                return;
-            }
-            deliveredSeq = e.eventSeq();
+    private void journal(SessionEvent event) {
+        try {
+            storage.journal(event);
+        } catch (IOException e) {
+            SessionLog.warn("spool.event_failed", state.attached(), this, "error", String.valueOf(e.getMessage()));
         }
     }
 
     private void updateFlow() {
-        if (attached == null) {
+        Connection c = state.attached();
+        if (c == null) {
             return;
         }
-        double ackBacklog = tracker.unacked() / (double) tracker.window();
-        double sendBacklog = attached.outbound().fill();
-        long lagMs = transcriber.lagSamples() / 16;
-        double engineBacklog = lagMs / (double) config.engineMaxLagMs;
-        double level = Math.max(Math.max(ackBacklog, sendBacklog), engineBacklog);
-        String reason = engineBacklog >= Math.max(ackBacklog, sendBacklog) ? "engine_lag"
-                : ackBacklog >= sendBacklog ? "ack_backlog" : "send_backlog";
-        if (!slowDown && level >= config.flowHighWater) {
-            slowDown = true;
-            attached.outbound().send(new ServerMessage.Flow("slow_down", reason, tracker.unacked(), tracker.window(),
-                    lagMs));
-        } else if (slowDown && level <= config.flowLowWater) {
-            slowDown = false;
-            attached.outbound().send(new ServerMessage.Flow("ok", reason, tracker.unacked(), tracker.window(),
-                    lagMs));
+        ServerMessage.Flow message = flow.update(tracker.unacked(), tracker.window(), c.outbound().fill(),
+                transcriber.lagSamples() / 16);
+        if (message != null) {
+            c.outbound().send(message);
         }
     }
 
-    private ServerMessage.Started started(String resumeToken, boolean resumed, ServerMessage.EventRange lost) {
-        return new ServerMessage.Started(PROTOCOL, id, resumeToken, resumed, ended ? "ended" : "active", attempt,
-                settings.codecInfo(), settings.durability().wireName(), tracker.acked(), events.lastSeq(), lost,
-                settings.heartbeatIntervalMs(), tracker.window(),
+    // ---- messages and the manifest --------------------------------------------------------------------
+
+    private ServerMessage.Started started(String token, boolean resumed, ServerMessage.EventRange lost) {
+        return new ServerMessage.Started(PROTOCOL, id, token, resumed, state.isEnded() ? "ended" : "active",
+                state.attempt(), settings.codecInfo(), settings.durability().wireName(), tracker.acked(),
+                events.lastSeq(), lost, settings.heartbeatIntervalMs(), tracker.window(),
                 new ServerMessage.Limits(settings.maxDurationMs(), settings.idleTimeoutMs(), settings.resumeGraceMs(),
                         config.maxBinaryPayload, config.maxTextMessage, config.eventBuffer),
                 settings.features(), settings.transcribe());
     }
 
-    private void writeMetadataQuietly() {
+    private SessionManifest manifest() {
+        return new SessionManifest(id, createdAt, identity, owner, settings.codec().wireName(),
+                settings.sampleRate(), settings.channels(), settings.durability().wireName(), state.isEnded(),
+                state.endReason(), tracker.acked(), state.attempt(), storage.bytes(),
+                HexFormat.of().formatHex(tokenHash), settings.transcribe(), settings.manifestLimits(),
+                events.lastSeq(), intake.badChunks(), state.jobId(), state.detachedAt(), state.endedAt());
+    }
+
+    private void writeManifestQuietly() {
         try {
-            writeMetadata();
+            storage.writeManifest(manifest());
         } catch (IOException e) {
-            SessionLog.warn("spool.metadata_failed", attached, this, "error", String.valueOf(e.getMessage()));
+            SessionLog.warn("spool.metadata_failed", state.attached(), this, "error", String.valueOf(e.getMessage()));
         }
     }
 
-    private void writeMetadata() throws IOException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("session_id", id);
-        m.put("created_at", createdAt.toString());
-        m.put("client", identity);
-        m.put("owner", owner);
-        m.put("codec", settings.codec().wireName());
-        m.put("sample_rate", settings.sampleRate());
-        m.put("channels", settings.channels());
-        m.put("durability", settings.durability().wireName());
-        m.put("state", ended ? "ended" : "active");
-        m.put("end_reason", endReason);
-        m.put("last_seq", tracker.acked());
-        m.put("attempts", attempt);
-        m.put("bytes", spool.bytes());
-        m.put("resume_token_sha256", HexFormat.of().formatHex(tokenHash));
-        m.put("transcribe", settings.transcribe());
-        Map<String, Object> limits = new LinkedHashMap<>();
-        limits.put("max_session_duration_ms", settings.maxDurationMs());
-        limits.put("idle_timeout_ms", settings.idleTimeoutMs());
-        limits.put("resume_grace_ms", settings.resumeGraceMs());
-        limits.put("heartbeat_interval_ms", settings.heartbeatIntervalMs());
-        m.put("limits", limits);
-        m.put("last_event_seq", events.lastSeq());
-        m.put("bad_audio_chunks", badAudioChunks);
-        m.put("job_id", jobId);
-        m.put("detached_at", detachedAt == null ? null : detachedAt.toString());
-        m.put("ended_at", endedAt == null ? null : endedAt.toString());
-        spool.writeMetadata(m);
+    private long now() {
+        return services.clock().nanoTime();
     }
 
-    private static long ms(long millis) {
-        return TimeUnit.MILLISECONDS.toNanos(millis);
+    private Instant wall() {
+        return services.clock().now();
     }
 }

@@ -3,6 +3,7 @@ package io.earshot.jobs;
 import io.earshot.config.EarshotConfig;
 import io.earshot.engine.Recognition;
 import io.earshot.engine.SpeakerTurn;
+import io.earshot.spool.SessionStore;
 import io.earshot.transcription.EngineService;
 import io.earshot.transcription.GuardedEngine;
 import java.io.ByteArrayInputStream;
@@ -62,7 +63,7 @@ final class TestJobs {
         jobs = new JobService(config, store, engine, workers, e -> {
             published.add(e.record());
             onPublish.accept(e);
-        }, clock, session -> null);
+        }, clock, SessionStore.configured(config));
     }
 
     /** The same directory after a restart: a new service over what the last one stored. */

@@ -320,13 +320,13 @@ class SessionSpoolTest {
         assertEquals(8, spool.bytes());
     }
 
-    // ---- AudioSpool ------------------------------------------------------------------------------
+    // ---- FileSessionStore---------------------------------------------------------------------------
 
     @Test
     void audioSpoolCreatesOneDirectoryPerSessionUnderItsRoot() throws Exception {
-        AudioSpool spool = new AudioSpool(config(tmp.resolve("spool")));
+        FileSessionStore spool = new FileSessionStore(config(tmp.resolve("spool")).spoolDir);
 
-        try (SessionSpool session = spool.create("Ab_9-z")) {
+        try (SessionSpool session = (SessionSpool) spool.create("Ab_9-z")) {
             assertEquals(tmp.resolve("spool").resolve("Ab_9-z").toAbsolutePath(), session.dir());
             assertTrue(Files.isRegularFile(session.dir().resolve(SessionSpool.AUDIO_FILE)));
         }
@@ -334,16 +334,16 @@ class SessionSpoolTest {
 
     @Test
     void audioSpoolRootIsAbsoluteAndNormalized() {
-        AudioSpool spool = new AudioSpool(config(tmp.resolve("a").resolve("..").resolve("spool")));
+        FileSessionStore spool = new FileSessionStore(config(tmp.resolve("a").resolve("..").resolve("spool")).spoolDir);
 
-        assertEquals(tmp.resolve("spool").toAbsolutePath(), spool.root());
+        assertEquals(tmp.resolve("spool").toAbsolutePath(), Path.of(spool.location()));
     }
 
     @Test
     void sessionIdOf64SafeCharactersIsAccepted() throws Exception {
-        AudioSpool spool = new AudioSpool(config(tmp));
+        FileSessionStore spool = new FileSessionStore(config(tmp).spoolDir);
 
-        try (SessionSpool session = spool.create("a".repeat(64))) {
+        try (SessionSpool session = (SessionSpool) spool.create("a".repeat(64))) {
             assertEquals("a".repeat(64), session.dir().getFileName().toString());
         }
     }
@@ -351,7 +351,7 @@ class SessionSpoolTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "..", ".", "../evil", "a/b", "a\\b", "/abs", "a.b", "a b", "sess\n", "ä", "a:b", "a*", "%2e%2e"})
     void unsafeSessionIdIsRejected(String id) {
-        AudioSpool spool = new AudioSpool(config(tmp.resolve("spool")));
+        FileSessionStore spool = new FileSessionStore(config(tmp.resolve("spool")).spoolDir);
 
         assertThrows(IllegalArgumentException.class, () -> spool.create(id));
         assertFalse(Files.exists(tmp.resolve("evil")));
@@ -359,7 +359,7 @@ class SessionSpoolTest {
 
     @Test
     void sessionIdLongerThan64CharactersIsRejected() {
-        AudioSpool spool = new AudioSpool(config(tmp));
+        FileSessionStore spool = new FileSessionStore(config(tmp).spoolDir);
 
         assertThrows(IllegalArgumentException.class, () -> spool.create("a".repeat(65)));
     }
@@ -367,7 +367,7 @@ class SessionSpoolTest {
     @Test
     void checkWritableCreatesAMissingRootDirectory() throws Exception {
         Path root = tmp.resolve("a").resolve("b").resolve("spool");
-        AudioSpool spool = new AudioSpool(config(root));
+        FileSessionStore spool = new FileSessionStore(config(root).spoolDir);
 
         spool.checkWritable();
 
@@ -376,7 +376,7 @@ class SessionSpoolTest {
 
     @Test
     void checkWritableLeavesNoProbeFileBehind() throws Exception {
-        AudioSpool spool = new AudioSpool(config(tmp));
+        FileSessionStore spool = new FileSessionStore(config(tmp).spoolDir);
 
         spool.checkWritable();
 
@@ -388,7 +388,7 @@ class SessionSpoolTest {
     @Test
     void checkWritableFailsWhenTheRootCannotBeADirectory() throws Exception {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
-        AudioSpool spool = new AudioSpool(config(file.resolve("spool")));
+        FileSessionStore spool = new FileSessionStore(config(file.resolve("spool")).spoolDir);
 
         assertThrows(IOException.class, spool::checkWritable);
     }
@@ -396,7 +396,7 @@ class SessionSpoolTest {
     @Test
     void checkWritableFailsWhenTheRootIsARegularFile() throws Exception {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
-        AudioSpool spool = new AudioSpool(config(file));
+        FileSessionStore spool = new FileSessionStore(config(file).spoolDir);
 
         assertThrows(IOException.class, spool::checkWritable);
     }

@@ -30,7 +30,7 @@ class OutboundTest {
     private final AtomicInteger overflows = new AtomicInteger();
 
     private Outbound outbound(int maxQueued) {
-        return new Outbound(transport, maxQueued, overflows::incrementAndGet);
+        return new Outbound(transport, maxQueued, overflows::incrementAndGet, Runnable::run);
     }
 
     // ---- one send in flight ----------------------------------------------------------------------
@@ -409,7 +409,7 @@ class OutboundTest {
         ExecutorService completer = Executors.newSingleThreadExecutor();
         CountDownLatch delivered = new CountDownLatch(producers * perProducer);
         ThreadedTransport threaded = new ThreadedTransport(completer, delivered);
-        Outbound out = new Outbound(threaded, producers * perProducer, overflows::incrementAndGet);
+        Outbound out = new Outbound(threaded, producers * perProducer, overflows::incrementAndGet, Runnable::run);
         try {
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
