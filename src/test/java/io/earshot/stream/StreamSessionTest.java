@@ -585,6 +585,17 @@ class StreamSessionTest {
     }
 
     @Test
+    void aResumeNeedsTheSessionsTokenAndTheIdentityThatStartedIt() {
+        SessionHarness h = harness();
+        StreamSession s = h.start(h.connect());
+
+        assertTrue(s.admits("token-" + s.id(), "alice"));
+        assertFalse(s.admits("wrong-token", "alice"));
+        assertFalse(s.admits("token-" + s.id(), "mallory"));
+        assertFalse(s.admits(null, "alice"));
+    }
+
+    @Test
     void aTakenOverConnectionIsNoLongerHeard() throws Exception {
         SessionHarness h = harness();
         Peer first = h.connect();
