@@ -338,7 +338,7 @@ public class SessionRegistry {
             s = restore(c, resume.sessionId(), resume.resumeToken());
         }
         // One answer for unknown, expired, wrong-token and someone else's sessions: nothing to learn by probing.
-        if (s == null || !s.tokenMatches(resume.resumeToken()) || !s.ownedBy(c.owner())) {
+        if (s == null || !s.admits(resume.resumeToken(), c.owner())) {
             SessionLog.info("session.resume_rejected", c, null, "requested_session_id",
                     resume.sessionId().length() <= 64 ? resume.sessionId() : "(too long)");
             c.reject(ServerMessage.Error.of(ErrorCode.RESUME_REJECTED,

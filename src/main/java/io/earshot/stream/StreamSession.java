@@ -144,9 +144,12 @@ final class StreamSession {
         return state.isAttached();
     }
 
-    /** Whether {@code who} (an authenticated identity's name) started this session. */
-    boolean ownedBy(String who) {
-        return owner != null && owner.equals(who);
+    /**
+     * Whether a resume may take this session: {@code token} is its resume token and {@code caller} (an
+     * authenticated identity's name) the one that started it.
+     */
+    boolean admits(String token, String caller) {
+        return tokenMatches(token) && owner != null && owner.equals(caller);
     }
 
     boolean tokenMatches(String presented) {

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.earshot.config.EarshotConfig.Durability;
 import io.earshot.protocol.ClientMessage;
 import io.earshot.protocol.CloseCodes;
-import io.earshot.protocol.ServerMessage;
 import io.earshot.protocol.ServerMessage.SessionEvent;
+import io.earshot.protocol.ServerMessage;
 import io.earshot.security.RateLimiter;
 import io.earshot.stream.SessionHarness.Peer;
 import java.nio.file.Path;
@@ -585,6 +585,17 @@ class StreamSessionTest {
     }
 
     @Test
+    void aResumeNeedsTheSessionsTokenAndTheIdentityThatStartedIt() {
+        SessionHarness h = harness();
+        StreamSession s = h.start(h.connect());
+
+        assertTrue(s.admits("token-" + s.id(), "alice"));
+        assertFalse(s.admits("wrong-token", "alice"));
+        assertFalse(s.admits("token-" + s.id(), "mallory"));
+        assertFalse(s.admits(null, "alice"));
+    }
+
+    @Test
     void aTakenOverConnectionIsNoLongerHeard() throws Exception {
         SessionHarness h = harness();
         Peer first = h.connect();
@@ -629,6 +640,105 @@ class StreamSessionTest {
         assertEquals("token-" + s.id(), away.resumeToken());
         assertEquals(3, away.lastSeq());
         assertEquals(CloseCodes.GOING_AWAY, p.closeCode());
+    }
+
+    // ---- failures ---------------------------------------------------------------------------------------
+
+    @Test
+    void anUndecodableChunkGetsBadAudioIsStoredAndTheSessionGoesOn() throws Exception {
+        SessionHarness h = harness();
+        Peer p = h.connect();
+        StreamSession s = h.start(p, new SessionSettings(io.earshot.audio.AudioCodec.OPUS, 48_000, 1, Durability.OS,
+                SessionSettings.FEATURES, h.config.maxSessionDurationMs, h.config.idleTimeoutMs,
+                h.config.resumeGraceMs, h.config.heartbeatIntervalMs, false));
+
+        p.connection.onAudio(SessionHarness.frame(1, new byte[] {0x03, 0x00})); // a code-3 packet of no frames
+
+        ServerMessage.Error e = p.last(ServerMessage.Error.class);
+        assertEquals("bad_audio", e.code());
+        assertEquals(1L, e.seq());
+        assertFalse(e.fatal());
+        assertEquals(1, p.lastAck(), "stored as received");
+        p.connection.onMessage(new ClientMessage.End());
+        assertEquals(1, p.last(ServerMessage.Ended.class).badAudioChunks());
+    }
+
+    @Test
+    void aFailedAppendClosesWithStorageFailedAndTheSessionWaitsForAResume() throws Exception {
+        SessionHarness h = harness();
+        io.earshot.spool.SessionStorage real = h.store.create("s_failing");
+        boolean[] fail = {false};
+        io.earshot.spool.SessionStorage failing = new io.earshot.spool.SessionStorage() {
+            @Override
+            public void append(io.earshot.protocol.AudioFrame frame, int from) throws java.io.IOException {
+                if (fail[0]) {
+                    throw new java.io.IOException("disk full (test)");
+                }
+                real.append(frame, from);
+            }
+
+            @Override
+            public long force() throws java.io.IOException {
+                return real.force();
+            }
+
+            @Override
+            public void journal(SessionEvent event) throws java.io.IOException {
+                real.journal(event);
+            }
+
+            @Override
+            public void writeManifest(io.earshot.spool.SessionManifest manifest) throws java.io.IOException {
+                real.writeManifest(manifest);
+            }
+
+            @Override
+            public long chunks() {
+                return real.chunks();
+            }
+
+            @Override
+            public long bytes() {
+                return real.bytes();
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                real.close();
+            }
+        };
+        StreamSession s = new StreamSession("s_failing", "t", "client-1", "alice", h.settings(Durability.OS, false),
+                failing, h.services, null);
+        Peer p = h.connect();
+        p.connection.attach(s);
+        s.attachFirst(p.connection);
+        p.audio(1, 2);
+        fail[0] = true;
+
+        p.audio(3, 1);
+
+        ServerMessage.Error e = p.last(ServerMessage.Error.class);
+        assertEquals("storage_failed", e.code());
+        assertEquals(2L, e.lastAckedSeq());
+        assertEquals(2, p.lastAck());
+        assertNotNull(p.closeCode());
+        assertFalse(s.isAttached());
+        assertFalse(s.isEnded());
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsCutOffAsASlowConsumerAndItsSessionWaits() {
+        SessionHarness h = harness("earshot.outbound.max-queued", "16");
+        Peer p = h.connect();
+        StreamSession s = h.start(p); // the writer is not run: nothing leaves the queue
+
+        for (int i = 0; i < 20; i++) {
+            p.connection.onMessage(new ClientMessage.Mark("m" + i));
+        }
+
+        assertFalse(s.isAttached());
+        assertEquals(CloseCodes.SLOW_CONSUMER, p.closeCode());
+        assertFalse(s.isEnded());
     }
 
     // ---- no I/O under the lock --------------------------------------------------------------------------
