@@ -12,7 +12,8 @@ import java.nio.file.Path;
 /**
  * A session's chunks on disk, the one class that writes and reads their format: {@code audio.raw} holds the chunk
  * payloads exactly as received, in sequence order; {@code chunks.idx} holds one 4-byte big-endian length per chunk
- * (entry i is chunk i+1). {@link Writer} appends (for {@link SessionSpool}); this class reads them back, in
+ * (entry i is chunk i+1). {@link Writer} appends (for {@link SessionSpool}, and for a job's hand-off tail, which
+ * keeps the same layout); this class reads them back, in
  * sequence order. Reading works beside a live session that is still appending: it sees the
  * chunks the index listed when the reader was opened, and an index entry that {@code audio.raw} does not
  * (yet) fully cover ends the reading, exactly as after a crash cut a write short. Memory is one chunk.
@@ -82,11 +83,22 @@ public final class StoredChunks {
         return new DataInputStream(new BufferedInputStream(Files.newInputStream(dir.resolve(name)), 65_536));
     }
 
+    /** Whether {@code dir} holds stored chunks. */
+    public static boolean exist(Path dir) {
+        return Files.exists(dir.resolve(INDEX_FILE));
+    }
+
+    /** Removes the stored chunks of {@code dir}, if any. */
+    public static void delete(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve(AUDIO_FILE));
+        Files.deleteIfExists(dir.resolve(INDEX_FILE));
+    }
+
     /**
-     * Appends chunks to {@code audio.raw} and {@code chunks.idx}. Not thread-safe: its {@link SessionSpool} guards
-     * it (and holds the session's lock while it is open).
+     * Appends chunks to {@code audio.raw} and {@code chunks.idx}. Not thread-safe: its owner guards it (a
+     * {@link SessionSpool}, which holds the session's lock while it is open, or a job's one upload at a time).
      */
-    static final class Writer implements java.io.Closeable {
+    public static final class Writer implements java.io.Closeable {
         private final java.nio.channels.FileChannel audio;
         private final java.nio.channels.FileChannel index;
         /** Chunks stored so far. */
@@ -133,6 +145,18 @@ public final class StoredChunks {
             }
         }
 
+        /** Opens the chunks of {@code dir} to go on appending, creating them when there are none yet. */
+        public static Writer openOrCreate(Path dir) throws IOException {
+            return open(dir, java.nio.file.StandardOpenOption.CREATE, exist(dir));
+        }
+
+        /** Appends one chunk; on failure the files are as they were. */
+        public void append(java.nio.ByteBuffer payload) throws IOException {
+            int length = payload.remaining();
+            append(new java.nio.ByteBuffer[] {payload},
+                    java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.BIG_ENDIAN).putInt(length).flip(), length);
+        }
+
         /** Appends chunks {@code from..count-1} of the frame; on failure the files are as they were. */
         void append(AudioFrame frame, int from) throws IOException {
             int n = frame.count() - from;
@@ -144,7 +168,12 @@ public final class StoredChunks {
                 lengths.putInt(frame.lengths()[from + i]);
                 total += frame.lengths()[from + i];
             }
-            lengths.flip();
+            append(payloads, lengths.flip(), total);
+        }
+
+        private void append(java.nio.ByteBuffer[] payloads, java.nio.ByteBuffer lengths, long total)
+                throws IOException {
+            int n = payloads.length;
             long audioEnd = bytes;
             long indexEnd = chunks * 4;
             try {
@@ -179,10 +208,12 @@ public final class StoredChunks {
             return chunks;
         }
 
-        long bytes() {
+        /** Payload bytes stored, those appended before this writer was opened included. */
+        public long bytes() {
             return bytes;
         }
 
+        /** Forces what was appended to the device, then closes the files. */
         @Override
         public void close() throws IOException {
             try (audio; index) {

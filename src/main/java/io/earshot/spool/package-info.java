@@ -7,7 +7,7 @@
  * <p>Today's implementation is files under {@code earshot.spool.dir}, one directory per session; each file's format
  * has one class: {@code session.json} {@link io.earshot.spool.ManifestFile}, {@code events.jsonl} and the lock
  * {@link io.earshot.spool.SessionSpool}, {@code audio.raw}/{@code chunks.idx} {@link io.earshot.spool.StoredChunks}
- * (a job's hand-off tail uses the same layout; {@code jobs.JobService} still writes it itself). Imports only
+ * (a job's hand-off tail is stored by it too, in the job's directory). Imports only
  * {@code protocol}, {@code config} and {@code security} (for the anonymous caller's name).
  */
 package io.earshot.spool;
