@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * Authentication on a real server in {@code earshot.auth.mode=keys} (its own Payara Micro): two API keys,
  * {@code alice} and {@code bob}, configured only as their SHA-256; tokens minted with {@code POST /v1/tokens}.
  * Refused credentials get 401 (REST) or {@code unauthorized} and close 1008 (WebSocket); sessions and jobs are
- * seen only by the identity that made them; no credential ever reaches the server's log.
+ * seen only by the identity that made them; no credential ever reaches the server's log. Who may see a job is the
+ * subject, not its words: the server runs the fast test engine.
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class AuthIT {
@@ -54,7 +55,7 @@ class AuthIT {
                         + ",carol=" + Authenticator.hash(CAROL),
                 "earshot.auth.token-secret=auth-it-secret-of-at-least-32-characters",
                 "earshot.limits.connections-per-minute=" + CONNECTIONS_PER_MINUTE,
-                "earshot.limits.max-sessions-per-client=40", "earshot.limits.max-connections=200");
+                "earshot.limits.max-sessions-per-client=40", "earshot.limits.max-connections=200").withEnergyEngine();
         secrets.addAll(List.of(ALICE, BOB, CAROL));
         server.start();
     }

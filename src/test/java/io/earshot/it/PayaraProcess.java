@@ -1,6 +1,8 @@
 package io.earshot.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.earshot.it.engine.EnergyEngine;
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -10,15 +12,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 /**
  * A Payara Micro started by a test itself, the way `mvn -Prun` starts it (same launcher jar, same payara/ files,
  * the WAR Maven built, context root /), on a loopback port of its own, with its spool and jobs directories
- * under one test directory, so that a test can stop or kill it and start another on the same data.
+ * under one test directory, so that a test can stop or kill it and start another on the same data. With
+ * {@link #withEnergyEngine} it runs the fast test engine instead of Sphinx4.
  */
 final class PayaraProcess implements AutoCloseable {
 
@@ -31,6 +38,8 @@ final class PayaraProcess implements AutoCloseable {
     private final java.util.List<String> microOptions = new java.util.ArrayList<>();
     private Process process;
     private int boots;
+    /** The WAR it deploys: the one Maven built, or {@link #energyEngineWar()}. */
+    private Path war = Path.of("target/earshot.war");
 
     /** Empties {@code dir} and picks a free loopback port; extra lines go into the server's Earshot settings. */
     PayaraProcess(Path dir, String... settings) throws IOException {
@@ -88,6 +97,33 @@ final class PayaraProcess implements AutoCloseable {
         return loadServer;
     }
 
+    /**
+     * Runs the fast test engine ({@link EnergyEngine}) instead of Sphinx4, for tests whose subject is not
+     * recognition: no model to load at boot, transcripts in microseconds. Call before {@link #start}.
+     */
+    PayaraProcess withEnergyEngine() throws IOException {
+        Files.writeString(dir.resolve("earshot.properties"), "earshot.engine=" + EnergyEngine.class.getName() + "\n",
+                StandardOpenOption.APPEND);
+        war = energyEngineWar();
+        return this;
+    }
+
+    private static Path energyEngineWar;
+
+    /**
+     * target/earshot-energy-engine.war: the WAR Maven built with {@link EnergyEngine} added to its classes, where
+     * the application's class loader finds it (made once per test JVM; target/earshot.war stays as built).
+     */
+    static synchronized Path energyEngineWar() {
+        if (energyEngineWar == null) {
+            Path out = Path.of("target/earshot-energy-engine.war");
+            ShrinkWrap.createFromZipFile(WebArchive.class, new File("target/earshot.war")).addClass(EnergyEngine.class)
+                    .as(ZipExporter.class).exportTo(out.toFile(), true);
+            energyEngineWar = out;
+        }
+        return energyEngineWar;
+    }
+
     /** JVM options (before {@code -jar}) and Payara Micro options for the next start. */
     PayaraProcess with(java.util.List<String> jvm, java.util.List<String> micro) {
         jvmOptions.addAll(jvm);
@@ -121,7 +157,7 @@ final class PayaraProcess implements AutoCloseable {
                 "--nocluster", "--port", Integer.toString(port), "--prebootcommandfile", "payara/pre-boot-commands.txt",
                 "--postbootcommandfile", "payara/post-boot-commands.txt", "--systemproperties",
                 "payara/payara.properties", "--systemproperties", "payara/earshot.properties", "--systemproperties",
-                dir.resolve("earshot.properties").toString(), "--deploy", "target/earshot.war", "--contextroot", "/"));
+                dir.resolve("earshot.properties").toString(), "--deploy", war.toString(), "--contextroot", "/"));
         command.addAll(microOptions);
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + Duration.ofSeconds(240).toNanos();

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Abuse limits per client on a real server with small budgets (its own Payara Micro, {@link PayaraProcess}):
  * 4 connection attempts, 10 s of audio and 200,000 upload bytes a minute. Every excess gets {@code rate_limited}
- * with a retry hint, and nothing beyond the budget is stored.
+ * with a retry hint, and nothing beyond the budget is stored. The budgets, not recognition, are the subject: the
+ * server runs the fast test engine.
  */
 class RateLimitIT {
 
@@ -27,7 +28,7 @@ class RateLimitIT {
     void connectionsAudioAndUploadsBeyondTheBudgetAreRefusedWithARetryHint() throws Exception {
         try (PayaraProcess server = new PayaraProcess(Path.of("target/rate-limit-it"),
                 "earshot.limits.connections-per-minute=4", "earshot.limits.audio-seconds-per-minute=10",
-                "earshot.limits.upload-bytes-per-minute=200000")) {
+                "earshot.limits.upload-bytes-per-minute=200000").withEnergyEngine()) {
             server.start();
             assertTrue(java.nio.file.Files.readString(server.log()).contains("AUTHENTICATION IS OFF"),
                     "earshot.auth.mode=none (the development settings) is loud in the log");

@@ -3,35 +3,20 @@ package io.earshot.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
-import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Deploys the WAR built by Maven to a managed Payara Micro and checks that it serves requests.
+ * The WAR built by Maven, deployed to a managed Payara Micro, serves its page, its health checks and its metrics.
  */
 @ExtendWith(ArquillianExtension.class)
-class SmokeIT {
-
-    @Deployment(testable = false)
-    static WebArchive deployment() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File("target/earshot.war"));
-    }
-
-    @ArquillianResource
-    private URL base;
+class SmokeIT extends EarshotDeployment {
 
     /**
      * The injected URL names the machine's network address, but the HTTP listener is bound to

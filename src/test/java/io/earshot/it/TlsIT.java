@@ -24,14 +24,15 @@ import org.junit.jupiter.api.Test;
  * {@code wss://} through Payara Micro's HTTPS listener, with a certificate generated for the test: keytool makes
  * a self-signed certificate for 127.0.0.1 in a PKCS12 keystore, and Payara Micro is started with it the way
  * docs/operations.md describes ({@code -Djavax.net.ssl.keyStore}, {@code --sslport}, {@code --sslcert}). A
- * client that trusts that certificate streams and gets its acks; one that does not is refused by TLS.
+ * client that trusts that certificate streams and gets its acks; one that does not is refused by TLS. The server
+ * runs the fast test engine: nothing here is transcribed.
  */
 class TlsIT {
 
     @Test
     void wssWorksThroughTheHttpsListener() throws Exception {
         Path dir = Path.of("target/tls-it");
-        try (PayaraProcess server = new PayaraProcess(dir)) {
+        try (PayaraProcess server = new PayaraProcess(dir).withEnergyEngine()) {
             Path keystore = dir.resolve("earshot-test.p12").toAbsolutePath();
             Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                     "-genkeypair", "-alias", "earshot", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",

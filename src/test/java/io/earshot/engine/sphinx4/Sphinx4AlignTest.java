@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,17 +32,11 @@ class Sphinx4AlignTest {
 
     @BeforeAll
     static void load() throws Exception {
-        engine = new Sphinx4Engine(EarshotConfig.from(Map.of("earshot.engine.threads", "2")));
-        engine.start();
+        engine = SharedSphinx4.engine();
         clips = LibriVox.clips();
         long t0 = System.nanoTime();
         engine.align(clips.get(1).samples(), 0, clips.get(1).samples().length, clips.get(1).reference());
         System.out.printf("first alignment (loads an aligner): %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    @AfterAll
-    static void close() {
-        engine.close();
     }
 
     /** Measured: every reference word of every clip is placed (71 of 71). */

@@ -3,18 +3,15 @@ package io.earshot.engine.sphinx4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.earshot.config.EarshotConfig;
 import io.earshot.engine.LibriVox;
 import io.earshot.engine.Recognition;
 import io.earshot.engine.Wer;
 import io.earshot.transcription.BatchTranscriber;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,13 +25,7 @@ class Sphinx4EngineTest {
 
     @BeforeAll
     static void load() throws Exception {
-        engine = new Sphinx4Engine(EarshotConfig.from(Map.of("earshot.engine.threads", "2")));
-        engine.start();
-    }
-
-    @AfterAll
-    static void close() {
-        engine.close();
+        engine = SharedSphinx4.engine();
     }
 
     /**
