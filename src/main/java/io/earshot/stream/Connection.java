@@ -35,7 +35,8 @@ final class Connection {
     private volatile long closeRequestedNanos;
 
     Connection(SessionRegistry registry, String identity, String owner, Outbound.Transport transport,
-            long heartbeatMs, int maxQueued, java.util.concurrent.Executor writer, SessionClock clock) {
+            long heartbeatMs, int maxQueued, java.util.concurrent.Executor writer,
+            java.util.concurrent.Executor closer, SessionClock clock) {
         this.registry = registry;
         this.clock = clock;
         this.openedNanos = clock.nanoTime();
@@ -44,7 +45,7 @@ final class Connection {
         this.owner = owner;
         this.heartbeatMs = heartbeatMs;
         this.nextHeartbeatNanos = openedNanos + TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
-        this.outbound = new Outbound(transport, maxQueued, this::overflowed, writer);
+        this.outbound = new Outbound(transport, maxQueued, this::overflowed, writer, closer);
     }
 
     String id() {

@@ -10,11 +10,14 @@ import java.util.function.Consumer;
  * time (Tyrus refuses concurrent sends). {@link #send} never blocks; it returns false once the
  * connection is closing, and overflowing the queue closes the connection as a slow consumer.
  * Acks are coalesced into one slot that is sent before the next queued message: only the highest
- * cumulative ack matters.
+ * cumulative ack matters. The slot never overtakes what {@link #holdAcksBehindQueued} put before it: a session's
+ * opening ({@code started}, and on resume the replayed events) reaches the client before any ack.
  *
  * <p>Callers never touch the transport: they queue, and the connection's writer task (on the {@code writer}
- * executor) does every send and the close, so a caller holding a session's lock does no I/O. A send that completes
- * goes on with the next message on the thread that completed it.
+ * executor) does every send, so a caller holding a session's lock does no I/O. A send that completes
+ * goes on with the next message on the thread that completed it. Transport closes (the queued close and
+ * {@link #abort}) run on the {@code closer} executor instead: the container runs {@code @OnClose} on the thread
+ * that closes, and that takes the session's lock, so a writer thread never waits on a session.
  */
 final class Outbound {
 
@@ -38,6 +41,8 @@ final class Outbound {
     private final Runnable onOverflow;
     /** Runs the writer task; one at a time per connection (see {@link #wip}). */
     private final java.util.concurrent.Executor writer;
+    /** Runs transport closes, which may block on the session's lock and storage (see the class comment). */
+    private final java.util.concurrent.Executor closer;
 
     private final Object lock = new Object();
     /** Messages, pings and the final close, in order; guarded by lock. */
@@ -52,17 +57,24 @@ final class Outbound {
     private boolean dead;
     /** Number of messages handed to the transport; guarded by lock. */
     private long sent;
+    /** Items ever added to the queue, and ever taken from it; guarded by lock. */
+    private long added;
+    private long taken;
+    /** The ack slot waits until {@link #taken} reaches this (see {@link #holdAcksBehindQueued}); guarded by lock. */
+    private long acksAfter;
     /**
      * Drain requests not yet served: the one who raises it from 0 runs (or schedules) the drain loop; others only
      * count, so one writer runs per connection and a completion handler that runs inline does not recurse.
      */
     private final AtomicInteger wip = new AtomicInteger();
 
-    Outbound(Transport transport, int maxQueued, Runnable onOverflow, java.util.concurrent.Executor writer) {
+    Outbound(Transport transport, int maxQueued, Runnable onOverflow, java.util.concurrent.Executor writer,
+            java.util.concurrent.Executor closer) {
         this.transport = transport;
         this.maxQueued = maxQueued;
         this.onOverflow = onOverflow;
         this.writer = writer;
+        this.closer = closer;
     }
 
     /** Queues a message. Returns false if the connection is closing or the queue overflowed. */
@@ -75,7 +87,7 @@ final class Outbound {
             if (queue.size() >= maxQueued) {
                 overflow = true;
             } else {
-                queue.add(message);
+                enqueue(message);
             }
         }
         if (overflow) {
@@ -103,7 +115,7 @@ final class Outbound {
             if (closing || queue.size() >= maxQueued) {
                 return;
             }
-            queue.add(PING);
+            enqueue(PING);
         }
         kick();
     }
@@ -115,9 +127,24 @@ final class Outbound {
                 return;
             }
             closing = true;
-            queue.add(new Close(code, reason));
+            enqueue(new Close(code, reason));
         }
         kick();
+    }
+
+    /**
+     * Everything queued so far goes out before the ack slot does: called after a session's opening
+     * ({@code started}, replayed events) is queued, so that no ack reaches the client ahead of it.
+     */
+    void holdAcksBehindQueued() {
+        synchronized (lock) {
+            acksAfter = added;
+        }
+    }
+
+    private void enqueue(Object item) {
+        queue.add(item);
+        added++;
     }
 
     /** Closes at once, dropping what is queued (the peer is not reading). */
@@ -131,7 +158,7 @@ final class Outbound {
             queue.clear();
             pendingAck = -1;
         }
-        execute(() -> transport.close(code, reason));
+        run(closer, () -> transport.close(code, reason));
     }
 
     /** The transport is gone: stop writing. */
@@ -174,7 +201,7 @@ final class Outbound {
         if (wip.getAndIncrement() != 0) {
             return;
         }
-        execute(this::drainLoop);
+        run(writer, this::drainLoop);
     }
 
     /** From a send's completion: the drain goes on on this thread, which holds no session lock. */
@@ -185,11 +212,15 @@ final class Outbound {
         drainLoop();
     }
 
-    private void execute(Runnable task) {
+    /**
+     * Hands a task to an executor. One that refuses it (the server is stopping, or its thread factory failed) leaves
+     * the connection dead: the task is not run here, on a caller's thread that may hold a session's lock.
+     */
+    private void run(java.util.concurrent.Executor executor, Runnable task) {
         try {
-            writer.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            task.run(); // the writer pool is gone (the server is stopping): better sent from here than lost
+            executor.execute(task);
+        } catch (RuntimeException e) {
+            markDead();
         }
     }
 
@@ -201,7 +232,7 @@ final class Outbound {
                     if (writing || dead) {
                         break;
                     }
-                    if (pendingAck >= 0) {
+                    if (pendingAck >= 0 && taken >= acksAfter) {
                         next = new ServerMessage.Ack(pendingAck);
                         pendingAck = -1;
                     } else {
@@ -209,6 +240,7 @@ final class Outbound {
                         if (next == null) {
                             break;
                         }
+                        taken++;
                     }
                     writing = true;
                     sent++;
@@ -237,7 +269,7 @@ final class Outbound {
                 dead = true;
                 writing = false;
             }
-            transport.close(close.code(), close.reason());
+            run(closer, () -> transport.close(close.code(), close.reason()));
         }
     }
 

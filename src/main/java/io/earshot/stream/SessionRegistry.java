@@ -58,8 +58,13 @@ public class SessionRegistry {
     private SessionServices services;
     private SessionRestore restorer;
     private Admission admissionRules;
-    /** Runs each connection's writer task (sends and closes), off every session lock. */
+    /** Runs each connection's writer task (its sends), off every session lock. */
     private java.util.concurrent.ExecutorService writers;
+    /**
+     * Runs the transport closes of stream connections: apart from the writers, since a close runs the
+     * container's {@code @OnClose} on its thread, which detaches the session under its lock and writes its manifest.
+     */
+    private java.util.concurrent.ExecutorService closers;
     /** Null when the store is usable; otherwise why not. */
     private volatile String spoolProblem;
     /** Open connections; concurrent, added under {@link #admission} so the limit holds. */
@@ -108,6 +113,7 @@ public class SessionRegistry {
                 : java.util.concurrent.Executors.defaultThreadFactory();
         writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2,
                 Runtime.getRuntime().availableProcessors()), threads);
+        closers = java.util.concurrent.Executors.newFixedThreadPool(2, threads);
         try {
             store.checkWritable();
             LOG.info(() -> "Earshot spool directory: " + store.location() + ", durability "
@@ -170,6 +176,9 @@ public class SessionRegistry {
         if (writers != null) {
             writers.shutdown();
         }
+        if (closers != null) {
+            closers.shutdown();
+        }
     }
 
     /** How long a shutdown waits for the going-away messages and closes to reach the clients. */
@@ -218,7 +227,7 @@ public class SessionRegistry {
     Connection open(String identity, String owner, io.earshot.security.Access.Denied denied,
             Outbound.Transport transport) {
         Connection c = new Connection(this, identity, owner, transport, config.heartbeatIntervalMs,
-                config.outboundQueue, writers, SessionClock.SYSTEM);
+                config.outboundQueue, writers, closers, SessionClock.SYSTEM);
         if (stopping) {
             failAtOpen(c, shuttingDown());
             return c;
@@ -316,7 +325,7 @@ public class SessionRegistry {
                 s.attachFirst(c);
             } catch (IOException e) {
                 sessions.remove(id);
-                s.closeStorage();
+                s.discard(); // its transcriber too, opened with it
                 c.attach(null);
                 c.fail(storageUnavailable("metadata write failed: " + e.getClass().getSimpleName()));
             }

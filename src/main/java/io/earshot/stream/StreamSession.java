@@ -30,8 +30,8 @@ import java.util.function.LongFunction;
  * disconnect it waits for a resume until its grace period ends.
  *
  * <p>Every mutable field, and every piece, is guarded by {@code this}. Nothing here does I/O to a client: messages
- * and closes are queued on the connection's {@link Outbound}, whose writer task sends them after the lock is let
- * go. Storage is written under the lock, since an ack must follow the write it confirms.
+ * and closes are queued on the connection's {@link Outbound}, whose writer and close tasks carry them out after the
+ * lock is let go. Storage is written under the lock, since an ack must follow the write it confirms.
  */
 final class StreamSession {
 
@@ -164,6 +164,7 @@ final class StreamSession {
         connection.useHeartbeat(settings.heartbeatIntervalMs());
         storage.writeManifest(manifest());
         connection.outbound().send(started(resumeToken, false, null));
+        connection.outbound().holdAcksBehindQueued(); // no ack reaches the client before started
         SessionLog.info("session.started", connection, this, "codec", settings.codec().wireName(),
                 "sample_rate", settings.sampleRate(), "channels", settings.channels(),
                 "durability", settings.durability().wireName());
@@ -190,6 +191,7 @@ final class StreamSession {
         ServerMessage.EventRange lost = events.resumeFrom(lastEventSeq);
         connection.outbound().send(started(null, true, lost));
         events.deliverHeld(connection);
+        connection.outbound().holdAcksBehindQueued(); // no ack before started and the replayed events
         SessionLog.info("session.resumed", connection, this, "last_acked_seq", tracker.acked(),
                 "replayed", events.lastSeq() - replayFrom, "took_over", takeover);
         if (state.isEnded()) {
@@ -347,14 +349,14 @@ final class StreamSession {
      * session can be forgotten (ended, and its replay window is over).
      */
     synchronized boolean tick(long now) {
-        SessionState.Due due = state.due(now, settings, config.engineEndWaitMs);
         switch (state.phase()) {
             case EXPIRED:
                 return true;
             case ENDED:
-                return due == SessionState.Due.REPLAY_OVER && state.onExpire();
+                return state.due(now, settings, config.engineEndWaitMs) == SessionState.Due.REPLAY_OVER
+                        && state.onExpire();
             case ENDING:
-                if (due == SessionState.Due.END_WAIT_OVER) {
+                if (state.due(now, settings, config.engineEndWaitMs) == SessionState.Due.END_WAIT_OVER) {
                     completeEnd(false);
                 }
                 return false;
@@ -366,6 +368,8 @@ final class StreamSession {
             lastForceNanos = now;
             forceAndAck();
         }
+        // After the flush: one that fails detaches the connection (storage_failed, resume later), so no idle timeout.
+        SessionState.Due due = state.due(now, settings, config.engineEndWaitMs);
         switch (due) {
             case MAX_DURATION -> finish("max_duration", ErrorCode.MAX_DURATION_REACHED);
             case IDLE_TIMEOUT -> finish("idle_timeout", ErrorCode.IDLE_TIMEOUT);

@@ -30,7 +30,7 @@ class OutboundTest {
     private final AtomicInteger overflows = new AtomicInteger();
 
     private Outbound outbound(int maxQueued) {
-        return new Outbound(transport, maxQueued, overflows::incrementAndGet, Runnable::run);
+        return new Outbound(transport, maxQueued, overflows::incrementAndGet, Runnable::run, Runnable::run);
     }
 
     // ---- one send in flight ----------------------------------------------------------------------
@@ -327,6 +327,83 @@ class OutboundTest {
         assertEquals(List.of(closed(1000, "bye")), transport.log);
     }
 
+    @Test
+    void theAckSlotDoesNotOvertakeWhatWasQueuedBeforeTheHold() {
+        Outbound out = outbound(16);
+        out.send(heartbeat(1)); // in flight
+        out.send(heartbeat(2)); // a session's opening, say started and a replayed event
+        out.send(heartbeat(3));
+        out.holdAcksBehindQueued();
+        out.send(heartbeat(4));
+        out.ack(5);
+
+        transport.completeAll();
+
+        assertEquals(List.of(heartbeat(1), heartbeat(2), heartbeat(3), ack(5), heartbeat(4)), transport.log,
+                "the ack waits for the opening, then still goes before the next queued message");
+    }
+
+    // ---- closes on their own executor ----------------------------------------------------------
+
+    @Test
+    void theQueuedCloseAndAnAbortRunOnTheCloserNeverOnTheWriter() {
+        SessionHarness.ManualWriter writer = new SessionHarness.ManualWriter();
+        SessionHarness.ManualWriter closer = new SessionHarness.ManualWriter();
+        transport.inline = true;
+        Outbound out = new Outbound(transport, 16, overflows::incrementAndGet, writer, closer);
+        out.send(heartbeat(1));
+        out.close(1000, "bye");
+
+        writer.runAll();
+        assertEquals(List.of(heartbeat(1)), transport.log, "the writer sent the message, not the close");
+        assertTrue(out.isDone());
+        closer.runAll();
+        assertEquals(List.of(heartbeat(1), closed(1000, "bye")), transport.log);
+
+        Outbound aborted = new Outbound(transport, 16, overflows::incrementAndGet, writer, closer);
+        aborted.abort(1008, "slow_consumer");
+        writer.runAll();
+        assertEquals(2, transport.log.size(), "an abort is not the writer's either");
+        closer.runAll();
+        assertEquals(closed(1008, "slow_consumer"), transport.log.get(2));
+    }
+
+    // ---- an executor that refuses work -----------------------------------------------------------
+
+    @Test
+    void aWriterThatRefusesWorkLeavesTheConnectionDeadAndRunsNothingOnTheCaller() {
+        for (RuntimeException refusal : List.of(new java.util.concurrent.RejectedExecutionException("shut down"),
+                new IllegalStateException("thread factory failed"))) {
+            FakeTransport t = new FakeTransport();
+            t.inline = true;
+            Outbound out = new Outbound(t, 16, overflows::incrementAndGet, task -> {
+                throw refusal;
+            }, task -> {
+                throw refusal;
+            });
+
+            assertTrue(out.send(heartbeat(1)));
+
+            assertEquals(List.of(), t.log, "nothing ran on the caller's thread: " + refusal);
+            assertTrue(out.isDone(), "the connection is dead: " + refusal);
+            assertFalse(out.send(heartbeat(2)));
+            out.abort(1001, "going_away");
+            assertEquals(List.of(), t.log);
+        }
+    }
+
+    @Test
+    void aCloserThatRefusesWorkRunsNoCloseOnTheCaller() {
+        Outbound out = new Outbound(transport, 16, overflows::incrementAndGet, Runnable::run, task -> {
+            throw new java.util.concurrent.RejectedExecutionException("shut down");
+        });
+
+        out.abort(1001, "going_away");
+
+        assertEquals(List.of(), transport.log);
+        assertTrue(out.isDone());
+    }
+
     // ---- failures --------------------------------------------------------------------------------
 
     @Test
@@ -409,7 +486,8 @@ class OutboundTest {
         ExecutorService completer = Executors.newSingleThreadExecutor();
         CountDownLatch delivered = new CountDownLatch(producers * perProducer);
         ThreadedTransport threaded = new ThreadedTransport(completer, delivered);
-        Outbound out = new Outbound(threaded, producers * perProducer, overflows::incrementAndGet, Runnable::run);
+        Outbound out = new Outbound(threaded, producers * perProducer, overflows::incrementAndGet, Runnable::run,
+                Runnable::run);
         try {
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {

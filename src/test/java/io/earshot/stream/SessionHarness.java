@@ -188,7 +188,7 @@ final class SessionHarness {
 
         Peer() {
             connection = new Connection(null, "client-1", "alice", transport, config.heartbeatIntervalMs,
-                    config.outboundQueue, writer, clock);
+                    config.outboundQueue, writer, closer, clock);
         }
 
         /** Everything sent so far (the writer is run first). */
@@ -217,6 +217,7 @@ final class SessionHarness {
 
         Integer closeCode() {
             writer.runAll();
+            closer.runAll();
             return transport.closeCode;
         }
 
@@ -227,6 +228,8 @@ final class SessionHarness {
 
     final FakeClock clock = new FakeClock();
     final ManualWriter writer = new ManualWriter();
+    /** Runs the connections' transport closes, apart from the writer (as in the server). */
+    final ManualWriter closer = new ManualWriter();
     final FakeJobs jobs = new FakeJobs();
     final List<FakeTranscription> transcriptions = new ArrayList<>();
     final EarshotConfig config;

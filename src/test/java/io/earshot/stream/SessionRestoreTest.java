@@ -62,7 +62,7 @@ class SessionRestoreTest {
 
         assertNull(restore.restore(h.connect().connection, before.id(), "wrong-token"));
         Connection stranger = new Connection(null, "client-2", "mallory", new SessionHarness.FakeTransport(),
-                1000, 16, Runnable::run, h.clock);
+                1000, 16, Runnable::run, Runnable::run, h.clock);
         assertNull(restore.restore(stranger, before.id(), "token-" + before.id()));
         assertNotNull(restore.restore(h.connect().connection, before.id(), "token-" + before.id()),
                 "the refusals left it alone");

@@ -20,8 +20,10 @@ class SessionStateTest {
     private static final SessionSettings LIMITS = new SessionSettings(AudioCodec.PCM_S16LE, 16_000, 1,
             Durability.OS, List.of(), 10_000, 2_000, 3_000, 1_000, false);
 
-    private final Connection a = new Connection(null, "c", "o", null, 1000, 16, Runnable::run, SessionClock.SYSTEM);
-    private final Connection b = new Connection(null, "c", "o", null, 1000, 16, Runnable::run, SessionClock.SYSTEM);
+    private final Connection a = new Connection(null, "c", "o", null, 1000, 16, Runnable::run, Runnable::run,
+            SessionClock.SYSTEM);
+    private final Connection b = new Connection(null, "c", "o", null, 1000, 16, Runnable::run, Runnable::run,
+            SessionClock.SYSTEM);
 
     @Test
     void aNewSessionStreamsAndTakesAudio() {

@@ -63,6 +63,37 @@ class StreamSessionTest {
     }
 
     @Test
+    void anAckForAFrameSentRightAfterStartGoesOutAfterStarted() {
+        SessionHarness h = harness();
+        Peer p = h.connect();
+        h.start(p); // started is queued; the writer has not run yet
+
+        p.audio(1, 1); // the next message on the same container thread: acked at once (os)
+
+        List<ServerMessage> sent = p.sent();
+        assertTrue(sent.get(0) instanceof ServerMessage.Started, "started first: " + sent);
+        assertEquals(List.of(new ServerMessage.Ack(1)), p.all(ServerMessage.Ack.class));
+    }
+
+    @Test
+    void onResumeNoAckOvertakesStartedOrTheReplayedEvents() {
+        SessionHarness h = harness();
+        Peer first = h.connect();
+        StreamSession s = h.start(first);
+        first.connection.onMessage(new ClientMessage.Mark("seen")); // event 1
+        first.sent();
+        first.connection.closed("closed 1006");
+
+        Peer second = h.resume(s, 0); // started, then event 1 replayed; the writer has not run yet
+        second.audio(1, 1);
+
+        List<ServerMessage> sent = second.sent();
+        assertTrue(sent.get(0) instanceof ServerMessage.Started, "started first: " + sent);
+        assertTrue(sent.get(1) instanceof ServerMessage.MarkReached, "then the replayed event: " + sent);
+        assertEquals(new ServerMessage.Ack(1), sent.get(2));
+    }
+
+    @Test
     void acksWaitingToBeWrittenAreCoalescedIntoTheHighest() {
         SessionHarness h = harness();
         Peer p = h.connect();
@@ -724,6 +755,135 @@ class StreamSessionTest {
         assertNotNull(p.closeCode());
         assertFalse(s.isAttached());
         assertFalse(s.isEnded());
+    }
+
+    @Test
+    void aFailedForceOnAnIdleSessionLeavesItWaitingForAResumeNotEndedAsIdle() throws Exception {
+        SessionHarness h = harness("earshot.limits.idle-timeout-ms", "1000", "earshot.spool.force-interval-ms", "50");
+        io.earshot.spool.SessionStorage real = h.store.create("s_noforce");
+        boolean[] fail = {false};
+        io.earshot.spool.SessionStorage failing = new io.earshot.spool.SessionStorage() {
+            @Override
+            public void append(io.earshot.protocol.AudioFrame frame, int from) throws java.io.IOException {
+                real.append(frame, from);
+            }
+
+            @Override
+            public long force() throws java.io.IOException {
+                if (fail[0]) {
+                    throw new java.io.IOException("device gone (test)");
+                }
+                return real.force();
+            }
+
+            @Override
+            public void journal(SessionEvent event) throws java.io.IOException {
+                real.journal(event);
+            }
+
+            @Override
+            public void writeManifest(io.earshot.spool.SessionManifest manifest) throws java.io.IOException {
+                real.writeManifest(manifest);
+            }
+
+            @Override
+            public long chunks() {
+                return real.chunks();
+            }
+
+            @Override
+            public long bytes() {
+                return real.bytes();
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                real.close();
+            }
+        };
+        StreamSession s = new StreamSession("s_noforce", "t", "client-1", "alice", h.settings(Durability.DISK, false),
+                failing, h.services, null);
+        Peer p = h.connect();
+        p.connection.attach(s);
+        s.attachFirst(p.connection);
+        p.audio(1, 1);
+        fail[0] = true;
+
+        h.clock.advanceMs(1001); // idle, and a flush due: the flush fails first
+        h.tick(s);
+
+        assertEquals(List.of("storage_failed"), p.errorCodes());
+        assertFalse(s.isAttached());
+        assertFalse(s.isEnded(), "the client was told to resume later, not ended as idle");
+        assertNull(p.last(ServerMessage.Ended.class));
+    }
+
+    @Test
+    void aSessionWhoseFirstAttachFailsIsDiscardedWithItsTranscriber() throws Exception {
+        // What SessionRegistry.start does when attachFirst throws: the session is discarded, transcriber included.
+        SessionHarness h = harness();
+        io.earshot.spool.SessionStorage real = h.store.create("s_nomanifest");
+        boolean[] closed = {false};
+        io.earshot.spool.SessionStorage failing = new io.earshot.spool.SessionStorage() {
+            @Override
+            public void append(io.earshot.protocol.AudioFrame frame, int from) throws java.io.IOException {
+                real.append(frame, from);
+            }
+
+            @Override
+            public long force() throws java.io.IOException {
+                return real.force();
+            }
+
+            @Override
+            public void journal(SessionEvent event) throws java.io.IOException {
+                real.journal(event);
+            }
+
+            @Override
+            public void writeManifest(io.earshot.spool.SessionManifest manifest) throws java.io.IOException {
+                throw new java.io.IOException("read-only (test)");
+            }
+
+            @Override
+            public long chunks() {
+                return real.chunks();
+            }
+
+            @Override
+            public long bytes() {
+                return real.bytes();
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                closed[0] = true;
+                real.close();
+            }
+        };
+        StreamSession s = new StreamSession("s_nomanifest", "t", "client-1", "alice", h.settings(Durability.OS, true),
+                failing, h.services, null);
+        Peer p = h.connect();
+        p.connection.attach(s);
+        assertTrue(assertThrowsIo(() -> s.attachFirst(p.connection)));
+
+        s.discard();
+
+        assertTrue(h.transcriptions.get(0).closed, "the transcriber opened with the session is closed");
+        assertTrue(closed[0], "and its storage");
+    }
+
+    private interface IoAction {
+        void run() throws java.io.IOException;
+    }
+
+    private static boolean assertThrowsIo(IoAction action) {
+        try {
+            action.run();
+            return false;
+        } catch (java.io.IOException expected) {
+            return true;
+        }
     }
 
     @Test
