@@ -128,15 +128,19 @@ final class JobQueue {
                 if (!engine.isAvailable()) {
                     return; // loading, or its breaker is open: the next tick tries again
                 }
-                String id = waiting.peek();
+                // a job queued again by its own worker (the engine was lost) waits until that worker let go
+                String id = waiting.stream().filter(w -> !running.containsKey(w)).findFirst().orElse(null);
+                if (id == null) {
+                    return; // finished() dispatches again
+                }
                 JobRecord r = ledger.get(id);
                 if (r == null || r.stage() != Stage.QUEUED) {
-                    waiting.poll();
+                    waiting.remove(id);
                     continue;
                 }
                 Work work = works.apply(r);
                 // held before it starts: an executor that runs it at once sees it finish inside execute
-                waiting.poll();
+                waiting.remove(id);
                 running.put(id, work);
                 try {
                     workers.execute(work);

@@ -280,6 +280,11 @@ public class JobService {
         }
     }
 
+    /** The queue, for the rules' tests. */
+    JobQueue queue() {
+        return queue;
+    }
+
     /** Starts what can start now: what the timer does every second. */
     void dispatch() {
         queue.dispatch();
