@@ -109,7 +109,7 @@ public class JobService {
         progress[0] = new JobProgress(ledger, queue, store, config.jobsMaxAttempts, clock);
         uploads = new Uploads(admission, ledger, store, queue, claims, config.jobsMaxUploadBytes, clock);
         handOffs = new SessionHandOffs(admission, ledger, store, queue, claims, config.jobsMaxUploadBytes, clock);
-        retention = new JobRetention(ledger, store, this::delete, config.jobsUploadExpiryMs,
+        retention = new JobRetention(ledger, store, this::delete, claims, config.jobsUploadExpiryMs,
                 config.jobsAudioRetentionMs, config.jobsRetentionMs);
         try {
             store.init();
