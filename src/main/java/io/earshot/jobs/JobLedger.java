@@ -96,9 +96,12 @@ final class JobLedger {
 
     /** Drops a job whose files are gone. */
     void forget(String id) {
-        records.remove(id);
-        history.remove(id);
-        recordLocks.remove(id);
+        // under the job's lock, so that an update in progress cannot put the record back afterwards; its lock
+        // object stays, so that every update of this id (each finds no record) takes the same one
+        synchronized (lockOf(id)) {
+            records.remove(id);
+            history.remove(id);
+        }
     }
 
     /**
