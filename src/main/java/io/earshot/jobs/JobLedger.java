@@ -54,10 +54,20 @@ final class JobLedger {
         }
     }
 
-    /** A new job's first record. */
-    void create(JobRecord r) {
+    /**
+     * A new job's first record. Nothing is kept or published unless it was persisted: a job accepted without its
+     * {@code job.json} would be dropped at the next start as a creation cut short.
+     */
+    void create(JobRecord r) throws StorageFailure {
         synchronized (lockOf(r.id())) {
-            keep(r);
+            try {
+                store.save(r);
+            } catch (java.io.IOException e) {
+                LOG.log(Level.SEVERE, "Earshot cannot persist new job " + r.id(), e);
+                throw new StorageFailure("The server could not store the job.", e);
+            }
+            records.put(r.id(), r);
+            remember(r);
         }
         publish(r);
     }

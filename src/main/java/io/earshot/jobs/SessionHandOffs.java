@@ -65,6 +65,9 @@ final class SessionHandOffs {
                     queue.add(id);
                 }
                 return r;
+            } catch (StorageFailure e) {
+                JobService.deleteQuietly(store, id);
+                throw e;
             } catch (RuntimeException e) {
                 JobService.deleteQuietly(store, id);
                 throw e;

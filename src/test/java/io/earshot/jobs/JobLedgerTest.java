@@ -126,4 +126,17 @@ class JobLedgerTest {
         assertEquals(null, ledger.get(ID), "forgotten after the update, not brought back by it");
         assertTrue(ledger.since(ID, 0).isEmpty());
     }
+
+    @Test
+    void aNewJobThatCannotBePersistedIsNeitherKeptNorPublished() throws Exception {
+        FileJobStore store = new FileJobStore(dir);
+        store.init();
+        java.nio.file.Files.writeString(dir.resolve(ID), "not a directory"); // job.json cannot be written
+        List<JobChanged> published = new ArrayList<>();
+        JobLedger ledger = new JobLedger(store, published::add, 16);
+        org.junit.jupiter.api.Assertions.assertThrows(StorageFailure.class, () -> ledger.create(first()));
+        assertEquals(null, ledger.get(ID));
+        assertTrue(ledger.since(ID, 0).isEmpty());
+        assertTrue(published.isEmpty());
+    }
 }
