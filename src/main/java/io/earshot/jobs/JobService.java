@@ -258,10 +258,13 @@ public class JobService {
         }
         try {
             // the files first: a job whose files remain must stay listed, or it would come back at a restart
-            return queue.unlessRunning(id, () -> {
-                store.delete(id);
-                ledger.forget(id);
-            });
+            // decided under the queue's lock, the files removed after it: a finished job never starts again
+            if (!queue.unlessRunning(id, () -> { })) {
+                return false;
+            }
+            store.delete(id);
+            ledger.forget(id);
+            return true;
         } catch (IOException e) {
             throw new StorageFailure("The job's files could not all be removed.", e);
         }

@@ -100,4 +100,26 @@ class JobQueueTest {
         assertEquals(0, t.jobs.status().get("running"));
         assertEquals(0, t.jobs.status().get("queued"));
     }
+
+    @Test
+    void jobsTheFailedEngineCannotTakeAreFailedOutsideTheQueuesLock() throws Exception {
+        TestJobs t = new TestJobs(dir);
+        t.engine.available = false;
+        JobRecord a = t.oneRequestUpload(TestJobs.wav(1), false, false);
+        java.util.concurrent.atomic.AtomicBoolean lockFree = new java.util.concurrent.atomic.AtomicBoolean();
+        t.onPublish = e -> {
+            Thread other = new Thread(() -> t.jobs.queue().queued()); // takes the queue's lock
+            other.start();
+            try {
+                other.join(2000);
+            } catch (InterruptedException x) {
+                throw new AssertionError(x);
+            }
+            lockFree.set(!other.isAlive());
+        };
+        t.engine.failedForGood = true;
+        t.jobs.dispatch();
+        assertEquals(Stage.FAILED, t.jobs.get(a.id()).stage());
+        assertTrue(lockFree.get(), "the ledger update (and its fsync) ran with the queue's lock let go");
+    }
 }
