@@ -109,7 +109,7 @@ final class SessionHandOffs {
         long[] next = {base + r.uploadOffset() + 1};
         JobRefusal stop = null;
         IOException broken = null;
-        try (JobStore.TailAppender tail = store.appendTail(id, maxBytes)) {
+        try (JobStore.TailAppender tail = store.appendTail(id, r.uploadOffset(), maxBytes)) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(body, 65_536));
             while (stop == null) {
                 int first = in.read();
