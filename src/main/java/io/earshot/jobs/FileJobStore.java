@@ -127,8 +127,8 @@ final class FileJobStore implements JobStore {
     }
 
     @Override
-    public TailAppender appendTail(String id, long maxBytes) throws IOException {
-        return new TailFile(dir(id)).appender(maxBytes);
+    public TailAppender appendTail(String id, long recordedChunks, long maxBytes) throws IOException {
+        return new TailFile(dir(id)).appender(recordedChunks, maxBytes);
     }
 
     @Override

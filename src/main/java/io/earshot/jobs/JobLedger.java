@@ -54,10 +54,20 @@ final class JobLedger {
         }
     }
 
-    /** A new job's first record. */
-    void create(JobRecord r) {
+    /**
+     * A new job's first record. Nothing is kept or published unless it was persisted: a job accepted without its
+     * {@code job.json} would be dropped at the next start as a creation cut short.
+     */
+    void create(JobRecord r) throws StorageFailure {
         synchronized (lockOf(r.id())) {
-            keep(r);
+            try {
+                store.save(r);
+            } catch (java.io.IOException e) {
+                LOG.log(Level.SEVERE, "Earshot cannot persist new job " + r.id(), e);
+                throw new StorageFailure("The server could not store the job.", e);
+            }
+            records.put(r.id(), r);
+            remember(r);
         }
         publish(r);
     }
@@ -96,9 +106,12 @@ final class JobLedger {
 
     /** Drops a job whose files are gone. */
     void forget(String id) {
-        records.remove(id);
-        history.remove(id);
-        recordLocks.remove(id);
+        // under the job's lock, so that an update in progress cannot put the record back afterwards; its lock
+        // object stays, so that every update of this id (each finds no record) takes the same one
+        synchronized (lockOf(id)) {
+            records.remove(id);
+            history.remove(id);
+        }
     }
 
     /**

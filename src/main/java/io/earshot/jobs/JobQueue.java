@@ -117,26 +117,44 @@ final class JobQueue {
         if (stopping) {
             return;
         }
+        List<String> engineFailed = new ArrayList<>();
+        try {
+            start(engineFailed);
+        } finally {
+            // failed after the queue's lock is let go: each is a ledger update with its fsync
+            for (String id : engineFailed) {
+                ledger.update(id, x -> x.stage() != Stage.QUEUED ? x : x.failed(new JobFailure("engine_unavailable",
+                        "The speech engine is not available on this server.", engine.unavailableDetail(), true),
+                        clock.instant()));
+            }
+        }
+    }
+
+    /** Under the lock: starts what can start; the waiting jobs the engine cannot take ever go to {@code failed}. */
+    private void start(List<String> engineFailed) {
         synchronized (lock) {
             while (running.size() < concurrency && !waiting.isEmpty()) {
                 if (engine.hasFailed()) {
-                    String id = waiting.poll();
-                    ledger.update(id, x -> x.failed(new JobFailure("engine_unavailable", "The speech engine is not "
-                            + "available on this server.", engine.unavailableDetail(), true), clock.instant()));
-                    continue;
+                    engineFailed.addAll(waiting);
+                    waiting.clear();
+                    return;
                 }
                 if (!engine.isAvailable()) {
                     return; // loading, or its breaker is open: the next tick tries again
                 }
-                String id = waiting.peek();
+                // a job queued again by its own worker (the engine was lost) waits until that worker let go
+                String id = waiting.stream().filter(w -> !running.containsKey(w)).findFirst().orElse(null);
+                if (id == null) {
+                    return; // finished() dispatches again
+                }
                 JobRecord r = ledger.get(id);
                 if (r == null || r.stage() != Stage.QUEUED) {
-                    waiting.poll();
+                    waiting.remove(id);
                     continue;
                 }
                 Work work = works.apply(r);
                 // held before it starts: an executor that runs it at once sees it finish inside execute
-                waiting.poll();
+                waiting.remove(id);
                 running.put(id, work);
                 try {
                     workers.execute(work);

@@ -24,15 +24,17 @@ final class JobRetention {
     private final JobLedger ledger;
     private final JobStore store;
     private final Deleter deleter;
+    private final UploadClaims claims;
     private final long uploadExpiryMs;
     private final long audioRetentionMs;
     private final long retentionMs;
 
-    JobRetention(JobLedger ledger, JobStore store, Deleter deleter, long uploadExpiryMs, long audioRetentionMs,
-            long retentionMs) {
+    JobRetention(JobLedger ledger, JobStore store, Deleter deleter, UploadClaims claims, long uploadExpiryMs,
+            long audioRetentionMs, long retentionMs) {
         this.ledger = ledger;
         this.store = store;
         this.deleter = deleter;
+        this.claims = claims;
         this.uploadExpiryMs = uploadExpiryMs;
         this.audioRetentionMs = audioRetentionMs;
         this.retentionMs = retentionMs;
@@ -42,10 +44,14 @@ final class JobRetention {
         for (JobRecord r : List.copyOf(ledger.all())) {
             try {
                 if (r.stage() == Stage.UPLOADING && r.updatedAt().plusMillis(uploadExpiryMs).isBefore(now)) {
-                    ledger.update(r.id(), x -> x.stage() != Stage.UPLOADING ? x : x.failed(new JobFailure(
-                            "upload_expired", "The upload was not completed in time.", "no bytes for "
-                            + Duration.ofMillis(uploadExpiryMs), false), now));
-                    store.deleteAudio(r.id());
+                    // a request adding bytes right now holds the claim: the upload is not idle, look again later
+                    if (claims.tryClaim(r.id())) {
+                        try {
+                            expire(r.id(), now);
+                        } finally {
+                            claims.release(r.id());
+                        }
+                    }
                 } else if (r.stage().isFinal() && r.finishedAt() != null) {
                     if (r.finishedAt().plusMillis(retentionMs).isBefore(now)) {
                         deleter.delete(r.id());
@@ -56,6 +62,16 @@ final class JobRetention {
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "Earshot: cannot clean up job " + r.id(), e);
             }
+        }
+    }
+
+    private void expire(String id, Instant now) throws IOException {
+        JobRecord after = ledger.update(id, x -> x.stage() != Stage.UPLOADING
+                || !x.updatedAt().plusMillis(uploadExpiryMs).isBefore(now) ? x : x.failed(new JobFailure(
+                "upload_expired", "The upload was not completed in time.", "no bytes for "
+                + Duration.ofMillis(uploadExpiryMs), false), now));
+        if (after != null && after.stage() == Stage.FAILED) {
+            store.deleteAudio(id);
         }
     }
 }

@@ -109,7 +109,7 @@ public class JobService {
         progress[0] = new JobProgress(ledger, queue, store, config.jobsMaxAttempts, clock);
         uploads = new Uploads(admission, ledger, store, queue, claims, config.jobsMaxUploadBytes, clock);
         handOffs = new SessionHandOffs(admission, ledger, store, queue, claims, config.jobsMaxUploadBytes, clock);
-        retention = new JobRetention(ledger, store, this::delete, config.jobsUploadExpiryMs,
+        retention = new JobRetention(ledger, store, this::delete, claims, config.jobsUploadExpiryMs,
                 config.jobsAudioRetentionMs, config.jobsRetentionMs);
         try {
             store.init();
@@ -258,10 +258,13 @@ public class JobService {
         }
         try {
             // the files first: a job whose files remain must stay listed, or it would come back at a restart
-            return queue.unlessRunning(id, () -> {
-                store.delete(id);
-                ledger.forget(id);
-            });
+            // decided under the queue's lock, the files removed after it: a finished job never starts again
+            if (!queue.unlessRunning(id, () -> { })) {
+                return false;
+            }
+            store.delete(id);
+            ledger.forget(id);
+            return true;
         } catch (IOException e) {
             throw new StorageFailure("The job's files could not all be removed.", e);
         }
@@ -278,6 +281,11 @@ public class JobService {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Earshot jobs timer", e);
         }
+    }
+
+    /** The queue, for the rules' tests. */
+    JobQueue queue() {
+        return queue;
     }
 
     /** Starts what can start now: what the timer does every second. */

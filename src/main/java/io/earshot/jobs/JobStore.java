@@ -48,8 +48,11 @@ interface JobStore {
 
     InputStream readUpload(String id) throws IOException;
 
-    /** Opens the job's tail for appending chunks, refusing any that would take it beyond {@code maxBytes}. */
-    TailAppender appendTail(String id, long maxBytes) throws IOException;
+    /**
+     * Opens the job's tail for appending chunks after its first {@code recordedChunks} (those its record counts;
+     * any stored after them, before a crash, are cut off), refusing any that would take it beyond {@code maxBytes}.
+     */
+    TailAppender appendTail(String id, long recordedChunks, long maxBytes) throws IOException;
 
     /** Feeds the tail's chunks in order to {@code visitor}; nothing when the job has no tail. */
     void readTail(String id, StoredChunks.Visitor visitor) throws IOException;

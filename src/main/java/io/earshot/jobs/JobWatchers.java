@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -90,19 +91,13 @@ public class JobWatchers {
             waiterCount.decrementAndGet();
             return null;
         }
-        Consumer<JobRecord> once = new Consumer<>() {
-            private boolean called; // guarded by this handle's monitor: the first answer wins
-
-            @Override
-            public synchronized void accept(JobRecord r) {
-                if (!called) {
-                    called = true;
-                    waiterCount.decrementAndGet();
-                    onChange.accept(r);
-                }
-            }
-        };
-        waiters.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(once);
+        Waiter once = new Waiter(onChange);
+        // compute and changed's remove are atomic on the map: the waiter joins a set that changed() still answers
+        waiters.compute(id, (k, v) -> {
+            Set<Consumer<JobRecord>> set = v != null ? v : ConcurrentHashMap.newKeySet();
+            set.add(once);
+            return set;
+        });
         // A change between the caller's read and this registration would be missed: look again.
         JobRecord now = jobs.get(id);
         if (now == null) {
@@ -113,10 +108,36 @@ public class JobWatchers {
 
     /** Stops waiting (the long poll timed out): the handle is dropped and its place freed. */
     public void cancelWait(String id, Consumer<JobRecord> handle) {
-        Set<Consumer<JobRecord>> w = waiters.get(id);
-        if (w != null && w.remove(handle)) {
-            waiterCount.decrementAndGet();
-            waiters.computeIfPresent(id, (k, v) -> v.isEmpty() ? null : v);
+        if (handle instanceof Waiter w) {
+            w.cancel(); // the handle owns its place in the count, wherever its set went
+        }
+        waiters.computeIfPresent(id, (k, v) -> {
+            v.remove(handle);
+            return v.isEmpty() ? null : v;
+        });
+    }
+
+    /** One long poll's handle: answered or cancelled once, and its place in the count given back once. */
+    private final class Waiter implements Consumer<JobRecord> {
+        private final Consumer<JobRecord> onChange;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Waiter(Consumer<JobRecord> onChange) {
+            this.onChange = onChange;
+        }
+
+        @Override
+        public void accept(JobRecord r) {
+            if (done.compareAndSet(false, true)) {
+                waiterCount.decrementAndGet();
+                onChange.accept(r);
+            }
+        }
+
+        void cancel() {
+            if (done.compareAndSet(false, true)) {
+                waiterCount.decrementAndGet();
+            }
         }
     }
 

@@ -18,8 +18,10 @@ final class LongPoll {
     private final String id;
     private final String etag;
     private final Consumer<Answer> answer;
-    /** The registration with the watchers; written by the request's thread before anyone else reads it. */
+    /** The registration with the watchers, written by the request's thread; the timeout handler may read it still null. */
     private volatile Consumer<JobRecord> waiting;
+    /** Set by the timeout handler, which may run before {@link #start} registered. */
+    private volatile boolean timedOut;
 
     LongPoll(Function<String, JobRecord> records, JobWatchers watchers, String id, String etag,
             Consumer<Answer> answer) {
@@ -39,6 +41,11 @@ final class LongPoll {
         if (waiting == null) {
             return false;
         }
+        if (timedOut) {
+            // the timeout came before the registration: it answered already, give the place back
+            watchers.cancelWait(id, waiting);
+            return true;
+        }
         JobRecord again = records.apply(id);
         if (again == null || !again.etag().equals(etag)) {
             // changed between the caller's first look and the registration
@@ -50,6 +57,7 @@ final class LongPoll {
 
     /** The wait is over with no change heard: the record as it is now, 304 if it is still the one named. */
     void timedOut() {
+        timedOut = true;
         if (waiting != null) {
             watchers.cancelWait(id, waiting);
         }

@@ -65,6 +65,9 @@ final class SessionHandOffs {
                     queue.add(id);
                 }
                 return r;
+            } catch (StorageFailure e) {
+                JobService.deleteQuietly(store, id);
+                throw e;
             } catch (RuntimeException e) {
                 JobService.deleteQuietly(store, id);
                 throw e;
@@ -106,7 +109,7 @@ final class SessionHandOffs {
         long[] next = {base + r.uploadOffset() + 1};
         JobRefusal stop = null;
         IOException broken = null;
-        try (JobStore.TailAppender tail = store.appendTail(id, maxBytes)) {
+        try (JobStore.TailAppender tail = store.appendTail(id, r.uploadOffset(), maxBytes)) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(body, 65_536));
             while (stop == null) {
                 int first = in.read();
@@ -139,8 +142,9 @@ final class SessionHandOffs {
             broken = e;
         }
         long tailChunks = next[0] - 1 - base;
-        JobRecord after = ledger.update(id, x -> x.uploaded(tailChunks, 0, detail(base, tailChunks),
-                clock.instant()));
+        // a job cancelled or expired meanwhile keeps its stage
+        JobRecord after = ledger.update(id, x -> x.stage() != Stage.UPLOADING ? x : x.uploaded(tailChunks, 0,
+                detail(base, tailChunks), clock.instant()));
         if (broken != null) {
             throw new UploadIncomplete("The request broke off; the whole frames received were kept: GET the job for "
                     + "its next_seq.", -1, broken);
@@ -149,8 +153,11 @@ final class SessionHandOffs {
             throw stop;
         }
         if (done) {
-            after = ledger.update(id, x -> x.moved(Stage.QUEUED, 0, "waiting for a worker", clock.instant()));
-            queue.add(id);
+            after = ledger.update(id, x -> x.stage() != Stage.UPLOADING ? x
+                    : x.moved(Stage.QUEUED, 0, "waiting for a worker", clock.instant()));
+            if (after != null && after.stage() == Stage.QUEUED) {
+                queue.add(id);
+            }
         }
         return after;
     }

@@ -17,8 +17,9 @@ final class TailFile {
         this.dir = dir;
     }
 
-    JobStore.TailAppender appender(long max) throws IOException {
-        StoredChunks.Writer writer = StoredChunks.Writer.openOrCreate(dir);
+    /** Goes on after the first {@code recorded} chunks (the job's uploadOffset); any after them are cut off. */
+    JobStore.TailAppender appender(long recorded, long max) throws IOException {
+        StoredChunks.Writer writer = StoredChunks.Writer.openOrCreate(dir, recorded);
         return new JobStore.TailAppender() {
             @Override
             public boolean append(ByteBuffer payload) throws IOException {

@@ -171,11 +171,15 @@ final class Uploads {
         try {
             probeStored(r.id(), r.mediaType(), "The server could not store the bytes; send HEAD for the offset.");
         } catch (JobRefusal e) {
-            return ledger.update(r.id(), x -> x.failed(new JobFailure(e.code(), "The uploaded file cannot be "
-                    + "transcribed.", e.getMessage(), false), clock.instant()));
+            // a job cancelled or expired meanwhile keeps its stage
+            return ledger.update(r.id(), x -> x.stage() != Stage.UPLOADING ? x : x.failed(new JobFailure(e.code(),
+                    "The uploaded file cannot be transcribed.", e.getMessage(), false), clock.instant()));
         }
-        JobRecord q = ledger.update(r.id(), x -> x.moved(Stage.QUEUED, 0, "waiting for a worker", clock.instant()));
-        queue.add(r.id());
+        JobRecord q = ledger.update(r.id(), x -> x.stage() != Stage.UPLOADING ? x
+                : x.moved(Stage.QUEUED, 0, "waiting for a worker", clock.instant()));
+        if (q != null && q.stage() == Stage.QUEUED) {
+            queue.add(r.id());
+        }
         return q;
     }
 

@@ -118,6 +118,12 @@ public final class StoredChunks {
          * chunk (a crash can leave an index entry without its bytes, or bytes without their entry).
          */
         static Writer open(Path dir, java.nio.file.StandardOpenOption mode, boolean reopen) throws IOException {
+            return open(dir, mode, reopen, Long.MAX_VALUE);
+        }
+
+        /** As {@link #open(Path, java.nio.file.StandardOpenOption, boolean)}, a reopened pair cut back to at most {@code keep} chunks. */
+        private static Writer open(Path dir, java.nio.file.StandardOpenOption mode, boolean reopen, long keep)
+                throws IOException {
             java.nio.channels.FileChannel audio = java.nio.channels.FileChannel.open(dir.resolve(AUDIO_FILE), mode,
                     java.nio.file.StandardOpenOption.WRITE);
             try {
@@ -127,7 +133,7 @@ public final class StoredChunks {
                 if (reopen) {
                     try {
                         long[] total = new long[1];
-                        w.chunks = StoredChunks.open(dir).read(Long.MAX_VALUE, (seq, data, n) -> total[0] += n);
+                        w.chunks = StoredChunks.open(dir).read(keep, (seq, data, n) -> total[0] += n);
                         w.bytes = total[0];
                         audio.truncate(w.bytes);
                         audio.position(w.bytes);
@@ -148,6 +154,14 @@ public final class StoredChunks {
         /** Opens the chunks of {@code dir} to go on appending, creating them when there are none yet. */
         public static Writer openOrCreate(Path dir) throws IOException {
             return open(dir, java.nio.file.StandardOpenOption.CREATE, exist(dir));
+        }
+
+        /**
+         * As {@link #openOrCreate(Path)}, cut back to the first {@code keep} chunks: those the caller recorded, so
+         * that chunks written before a crash but never recorded are not kept twice when they are sent again.
+         */
+        public static Writer openOrCreate(Path dir, long keep) throws IOException {
+            return open(dir, java.nio.file.StandardOpenOption.CREATE, exist(dir), keep);
         }
 
         /** Appends one chunk; on failure the files are as they were. */

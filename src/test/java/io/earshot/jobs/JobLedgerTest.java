@@ -104,4 +104,39 @@ class JobLedgerTest {
         assertEquals(Stage.CANCELLED, ledger.get(ID).stage());
         assertEquals(next, store.loadAll().get(0));
     }
+
+    @Test
+    void anUpdateInProgressDoesNotPutAForgottenJobBack() throws Exception {
+        FileJobStore store = new FileJobStore(dir);
+        store.init();
+        store.create(ID);
+        JobLedger ledger = new JobLedger(store, e -> { }, 16);
+        ledger.create(first());
+        Thread forget = new Thread(() -> ledger.forget(ID));
+        ledger.update(ID, r -> {
+            forget.start();
+            try {
+                forget.join(300); // without the job's lock, forget is done by now
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            return r.moved(Stage.TRANSCRIBING, 5, "segment 1 of 2", T0.plusSeconds(1));
+        });
+        forget.join();
+        assertEquals(null, ledger.get(ID), "forgotten after the update, not brought back by it");
+        assertTrue(ledger.since(ID, 0).isEmpty());
+    }
+
+    @Test
+    void aNewJobThatCannotBePersistedIsNeitherKeptNorPublished() throws Exception {
+        FileJobStore store = new FileJobStore(dir);
+        store.init();
+        java.nio.file.Files.writeString(dir.resolve(ID), "not a directory"); // job.json cannot be written
+        List<JobChanged> published = new ArrayList<>();
+        JobLedger ledger = new JobLedger(store, published::add, 16);
+        org.junit.jupiter.api.Assertions.assertThrows(StorageFailure.class, () -> ledger.create(first()));
+        assertEquals(null, ledger.get(ID));
+        assertTrue(ledger.since(ID, 0).isEmpty());
+        assertTrue(published.isEmpty());
+    }
 }

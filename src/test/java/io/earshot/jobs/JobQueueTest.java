@@ -83,4 +83,43 @@ class JobQueueTest {
         assertFalse(Files.exists(t.config.jobsDir.resolve(a.id())));
         assertTrue(t.restarted().jobs.get(a.id()) == null, "and it does not come back after a restart");
     }
+
+    @Test
+    void aJobQueuedAgainByItsOwnWorkerDoesNotStartTwiceBeforeThatWorkerLetGo() throws Exception {
+        TestJobs t = new TestJobs(dir, "earshot.jobs.concurrency", "2"); // a worker is free
+        JobRecord a = t.oneRequestUpload(TestJobs.wav(1), false, false);
+        assertEquals(1, t.workers.pending());
+        // what engineLost does while a's runner still holds it (finished() comes after deletePcm)
+        t.jobs.queue().addFirst(a.id());
+        t.jobs.dispatch();
+        assertEquals(1, t.workers.pending(), "no second runner while the first holds the job");
+        assertEquals(1, t.jobs.status().get("running"));
+        assertEquals(1, t.jobs.status().get("queued"));
+        t.workers.runAll(); // the first runs it; its finished() lets the queued entry go (no longer QUEUED)
+        assertEquals(Stage.COMPLETE, t.jobs.get(a.id()).stage());
+        assertEquals(0, t.jobs.status().get("running"));
+        assertEquals(0, t.jobs.status().get("queued"));
+    }
+
+    @Test
+    void jobsTheFailedEngineCannotTakeAreFailedOutsideTheQueuesLock() throws Exception {
+        TestJobs t = new TestJobs(dir);
+        t.engine.available = false;
+        JobRecord a = t.oneRequestUpload(TestJobs.wav(1), false, false);
+        java.util.concurrent.atomic.AtomicBoolean lockFree = new java.util.concurrent.atomic.AtomicBoolean();
+        t.onPublish = e -> {
+            Thread other = new Thread(() -> t.jobs.queue().queued()); // takes the queue's lock
+            other.start();
+            try {
+                other.join(2000);
+            } catch (InterruptedException x) {
+                throw new AssertionError(x);
+            }
+            lockFree.set(!other.isAlive());
+        };
+        t.engine.failedForGood = true;
+        t.jobs.dispatch();
+        assertEquals(Stage.FAILED, t.jobs.get(a.id()).stage());
+        assertTrue(lockFree.get(), "the ledger update (and its fsync) ran with the queue's lock let go");
+    }
 }

@@ -49,4 +49,24 @@ class JobRetentionTest {
         assertNull(t.jobs.get(r.id()));
         assertFalse(Files.exists(jobDir));
     }
+
+    @Test
+    void anUploadIsNotExpiredWhileARequestIsAddingToIt() throws Exception {
+        TestJobs t = new TestJobs(dir, "earshot.jobs.upload-expiry-ms", "60000");
+        byte[] wav = TestJobs.wav(1);
+        JobRecord r = t.tusUpload(wav.length);
+        // a PATCH slower than the expiry: the sweep runs while it is reading the body
+        java.io.InputStream slow = new java.io.SequenceInputStream(new java.io.InputStream() {
+            @Override
+            public int read() {
+                t.clock.advance(Duration.ofSeconds(61));
+                t.jobs.sweep(t.clock.instant());
+                return -1;
+            }
+        }, new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(wav, 1000)));
+        JobRecord after = t.jobs.appendUpload(r.id(), 0, slow);
+        assertEquals(Stage.UPLOADING, after.stage());
+        assertEquals(1000, after.uploadOffset());
+        assertTrue(Files.exists(t.config.jobsDir.resolve(r.id()).resolve(FileJobStore.UPLOAD)));
+    }
 }

@@ -81,7 +81,7 @@ abstract class JobStoreContract {
     @Test
     void tailChunksAreReadBackInOrderAndNoneBeyondTheBound() throws IOException {
         store.create(A);
-        try (JobStore.TailAppender tail = store.appendTail(A, 10)) {
+        try (JobStore.TailAppender tail = store.appendTail(A, 0, 10)) {
             assertTrue(tail.append(ByteBuffer.wrap(new byte[] {1, 2, 3, 4})));
             assertTrue(tail.append(ByteBuffer.wrap(new byte[] {5, 6, 7, 8})));
             assertFalse(tail.append(ByteBuffer.wrap(new byte[] {9, 9, 9})), "11 bytes would be beyond 10");
@@ -94,6 +94,22 @@ abstract class JobStoreContract {
         });
         assertEquals(List.of(4, 4), lengths);
         assertEquals(2, seqs.size());
+    }
+
+    @Test
+    void aTailIsCutBackToTheChunksItsRecordCounts() throws IOException {
+        store.create(A);
+        try (JobStore.TailAppender tail = store.appendTail(A, 0, 100)) {
+            for (byte b = 1; b <= 3; b++) {
+                assertTrue(tail.append(ByteBuffer.wrap(new byte[] {b, b})));
+            }
+        } // a crash before the record said 3: it still says 2
+        try (JobStore.TailAppender tail = store.appendTail(A, 2, 100)) {
+            assertTrue(tail.append(ByteBuffer.wrap(new byte[] {7, 7, 7})));
+        }
+        List<Integer> lengths = new ArrayList<>();
+        store.readTail(A, (seq, data, n) -> lengths.add(n));
+        assertEquals(List.of(2, 2, 3), lengths, "the unrecorded third chunk is not kept twice");
     }
 
     @Test

@@ -89,4 +89,27 @@ class LongPollTest {
         assertTrue(poll(r).start());
         assertFalse(poll(r).start(), "the resource answers 304 at once then");
     }
+
+    @Test
+    void aTimeoutBeforeTheRegistrationStillGivesThePlaceBack() throws Exception {
+        JobRecord r = t.tusUpload(5000);
+        LongPoll p = poll(r);
+        p.timedOut(); // the container's timeout handler runs before start() registered
+        p.start();
+        assertEquals(1, answers.size());
+        assertEquals(0, watchers.waiting(), "its place is free again");
+        assertTrue(poll(r).start(), "the next long poll (max-long-polls is 1) waits");
+        assertEquals(1, watchers.waiting());
+    }
+
+    @Test
+    void aHandleCancelledAfterItsSetWasAnsweredCountsOnce() throws Exception {
+        JobRecord r = t.tusUpload(5000);
+        java.util.function.Consumer<JobRecord> h = watchers.await(r.id(), x -> { });
+        assertEquals(1, watchers.waiting());
+        watchers.cancelWait(r.id(), h);
+        watchers.cancelWait(r.id(), h);
+        h.accept(r);
+        assertEquals(0, watchers.waiting());
+    }
 }

@@ -101,4 +101,23 @@ class SessionHandOffsTest {
                 new ByteArrayInputStream(TestJobs.tail(1, 1)), true, MAX_FRAME));
         assertEquals(404, e.status());
     }
+
+    @Test
+    void aTailThatEndsAfterTheJobWasCancelledDoesNotBringItBack() throws Exception {
+        TestJobs t = new TestJobs(dir);
+        JobRecord r = handOff(t, 100);
+        // the DELETE (or the upload's expiry) comes while the tail's last request is being read
+        java.io.InputStream body = new java.io.SequenceInputStream(new ByteArrayInputStream(TestJobs.tail(101, 110)),
+                new java.io.InputStream() {
+                    @Override
+                    public int read() {
+                        t.jobs.cancel(r.id());
+                        return -1;
+                    }
+                });
+        JobRecord after = t.jobs.appendTail(r.id(), body, true, MAX_FRAME);
+        assertEquals(Stage.CANCELLED, after.stage());
+        assertEquals(Stage.CANCELLED, t.jobs.get(r.id()).stage());
+        assertEquals(0, t.workers.pending(), "nothing runs it");
+    }
 }

@@ -153,4 +153,21 @@ class UploadsTest {
         assertEquals(0, t.jobs.status().get("jobs"));
         assertNull(t.jobs.jobOfSession("none"));
     }
+
+    @Test
+    void anUploadCancelledWhileItsLastPatchIsFinishingStaysCancelled() throws Exception {
+        TestJobs t = new TestJobs(dir);
+        byte[] wav = TestJobs.wav(1);
+        JobRecord r = t.tusUpload(wav.length);
+        // the DELETE comes between the PATCH recording the last offset and the PATCH queueing the job
+        t.onPublish = e -> {
+            if (e.record().stage() == Stage.UPLOADING && e.record().uploadOffset() == wav.length) {
+                t.jobs.cancel(r.id());
+            }
+        };
+        JobRecord after = t.jobs.appendUpload(r.id(), 0, bytes(wav, 0, wav.length));
+        assertEquals(Stage.CANCELLED, after.stage());
+        assertEquals(Stage.CANCELLED, t.jobs.get(r.id()).stage());
+        assertEquals(0, t.workers.pending(), "nothing runs it");
+    }
 }
