@@ -25,12 +25,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * transcripts, the events' ties to the audio, and a resume in the middle that must deliver exactly the
  * transcripts missed.
  *
- * <p>First of the classes on the shared server (pom.xml orders them by {@code @Order}): each Sphinx4 recognizer
- * adapts to what it heard before, and the resume test compares two sessions' utterance boundaries exactly, so this
+ * <p>First of the classes on the shared server (pom.xml runs them in reverse alphabetical order): each Sphinx4
+ * recognizer adapts to what it heard before, and the resume test compares two sessions' utterance boundaries exactly, so this
  * class gets the recognizers as it always had them, fresh from a boot, not after the other classes' speech.
  */
 @ExtendWith(ArquillianExtension.class)
-@org.junit.jupiter.api.Order(1)
 class TranscriptionIT extends EarshotDeployment {
 
     private static final Duration TRANSCRIPT_WAIT = Duration.ofSeconds(60);
