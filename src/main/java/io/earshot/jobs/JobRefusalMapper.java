@@ -18,10 +18,6 @@ public class JobRefusalMapper implements ExceptionMapper<JobRefusal> {
 
     @Override
     public Response toResponse(JobRefusal e) {
-        return response(e);
-    }
-
-    static Response response(JobRefusal e) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("code", e.code());
         body.put("message", e.getMessage());

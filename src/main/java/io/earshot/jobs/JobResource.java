@@ -238,11 +238,6 @@ public class JobResource {
                 "No job with this id is stored on this server.");
     }
 
-    /** The answer to a refusal, for the resources that answer one themselves. */
-    public static Response refusal(JobRefusal e) {
-        return JobRefusalMapper.response(e);
-    }
-
     /** An {@code If-None-Match} list containing the tag (or {@code *}); weak tags compare by their value. */
     static boolean matches(String ifNoneMatch, String etag) {
         for (String t : ifNoneMatch.split(",")) {

@@ -151,14 +151,10 @@ public final class StoredChunks {
             }
         }
 
-        /** Opens the chunks of {@code dir} to go on appending, creating them when there are none yet. */
-        public static Writer openOrCreate(Path dir) throws IOException {
-            return open(dir, java.nio.file.StandardOpenOption.CREATE, exist(dir));
-        }
-
         /**
-         * As {@link #openOrCreate(Path)}, cut back to the first {@code keep} chunks: those the caller recorded, so
-         * that chunks written before a crash but never recorded are not kept twice when they are sent again.
+         * Opens the chunks of {@code dir} to go on appending, creating them when there are none yet, cut back to the
+         * first {@code keep} chunks: those the caller recorded, so that chunks written before a crash but never
+         * recorded are not kept twice when they are sent again.
          */
         public static Writer openOrCreate(Path dir, long keep) throws IOException {
             return open(dir, java.nio.file.StandardOpenOption.CREATE, exist(dir), keep);

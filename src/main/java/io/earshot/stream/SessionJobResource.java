@@ -42,7 +42,7 @@ public class SessionJobResource {
     @POST
     public Response handOff(@PathParam("id") String id,
             @HeaderParam(SessionAudioResource.TOKEN_HEADER) String token, @QueryParam("tail") String tail,
-            @QueryParam("align") String align, @QueryParam("diarize") String diarize) {
+            @QueryParam("align") String align, @QueryParam("diarize") String diarize) throws JobRefusal {
         if (token == null || token.isBlank()) {
             return SessionAudioResource.tokenRequired();
         }
@@ -71,8 +71,6 @@ public class SessionJobResource {
                     JobRecord.link("jobs/" + job.id())));
             return b.entity(io.earshot.protocol.Json.write(job.toJson())).type("application/json")
                     .header("ETag", job.etag()).header("Cache-Control", "no-store").build();
-        } catch (JobRefusal e) {
-            return JobResource.refusal(e);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot hand session " + id + " off to a job", e);
             return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, "storage_failed",
