@@ -17,12 +17,11 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 /**
  * What every Arquillian integration test shares: the WAR Maven built, deployed unchanged to a managed Payara Micro
  * configured by payara/ and src/test/resources/earshot-it.properties, once for all the classes of the test JVM
- * ({@link io.earshot.it.suite.SuiteDeployer}, named in arquillian.xml; the tag puts them in the failsafe execution of
- * their own, pom.xml), and loopback URLs to reach it. The classes
+ * ({@link io.earshot.it.suite.SuiteDeployer}, named in arquillian.xml; the classes run in one test JVM as the suite
+ * {@link SharedServerIT}), and loopback URLs to reach it. The classes
  * share that server, so none may count on a state another left: a test that needs no session live waits for it
  * ({@link #awaitNoLiveSessions}), and every session a test opens is ended or handed off before it returns.
  */
-@org.junit.jupiter.api.Tag("shared-server")
 abstract class EarshotDeployment {
 
     /** The spool directory the server uses in the tests (earshot-it.properties). */

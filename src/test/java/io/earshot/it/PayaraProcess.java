@@ -72,15 +72,15 @@ final class PayaraProcess implements AutoCloseable {
     private static PayaraProcess loadServer;
 
     /**
-     * The server the load tests share (LeakIT, FaultInjectionIT: one boot for both), with limits high enough
-     * for them; started on first use, stopped when the test JVM exits. The engine may take up to 3 minutes after
+     * The server the load tests share (LeakIT, FaultInjectionIT: one boot for both when they run in the same test
+     * JVM), with limits high enough for them; started on first use, stopped when the test JVM exits. The engine may take up to 3 minutes after
      * {@code end} to finish a session's transcripts: FaultInjectionIT checks that a transcribed session's events
      * arrive once and in full through a thousand cuts, and on a busy machine the engine lags past the default 30 s,
      * after which the session would be handed off to a job instead (a CI run failed on that).
      */
     static synchronized PayaraProcess loadServer() throws Exception {
         if (loadServer == null) {
-            PayaraProcess p = new PayaraProcess(Path.of("target/load-it"),
+            PayaraProcess p = new PayaraProcess(Path.of("target/load-it" + fork()),
                     "earshot.limits.connections-per-minute=1000000", "earshot.limits.max-sessions-per-client=200",
                     "earshot.limits.max-connections=400", "earshot.limits.audio-seconds-per-minute=1000000",
                     "earshot.engine.end-wait-ms=180000");
@@ -111,12 +111,12 @@ final class PayaraProcess implements AutoCloseable {
     private static Path energyEngineWar;
 
     /**
-     * target/earshot-energy-engine.war: the WAR Maven built with {@link EnergyEngine} added to its classes, where
+     * target/earshot-energy-engine-N.war (N: the test JVM): the WAR Maven built with {@link EnergyEngine} added to its classes, where
      * the application's class loader finds it (made once per test JVM; target/earshot.war stays as built).
      */
     static synchronized Path energyEngineWar() {
         if (energyEngineWar == null) {
-            Path out = Path.of("target/earshot-energy-engine.war");
+            Path out = Path.of("target/earshot-energy-engine" + fork() + ".war");
             ShrinkWrap.createFromZipFile(WebArchive.class, new File("target/earshot.war")).addClass(EnergyEngine.class)
                     .as(ZipExporter.class).exportTo(out.toFile(), true);
             energyEngineWar = out;
@@ -129,6 +129,15 @@ final class PayaraProcess implements AutoCloseable {
         jvmOptions.addAll(jvm);
         microOptions.addAll(micro);
         return this;
+    }
+
+    /**
+     * The test JVM's number as a suffix ("-1", "-2"; empty outside Maven), for the files that a JVM makes for its own
+     * use: failsafe runs two test JVMs at once (pom.xml).
+     */
+    static String fork() {
+        String n = System.getProperty("it.fork", "");
+        return n.matches("\\d+") ? "-" + n : "";
     }
 
     /** A free loopback port. */
