@@ -73,17 +73,18 @@ final class PayaraProcess implements AutoCloseable {
 
     /**
      * The server the load tests share (LeakIT, FaultInjectionIT: one boot for both when they run in the same test
-     * JVM), with limits high enough for them; started on first use, stopped when the test JVM exits. The engine may take up to 3 minutes after
-     * {@code end} to finish a session's transcripts: FaultInjectionIT checks that a transcribed session's events
-     * arrive once and in full through a thousand cuts, and on a busy machine the engine lags past the default 30 s,
-     * after which the session would be handed off to a job instead (a CI run failed on that).
+     * JVM), with limits high enough for them and the fast test engine (their subject is the transport); started on
+     * first use, stopped when the test JVM exits. The engine may take up to 3 minutes after {@code end} to finish a
+     * session's transcripts: FaultInjectionIT checks that a transcribed session's events arrive once and in full
+     * through a thousand cuts, and past the end wait the session would be handed off to a job instead (a CI run
+     * failed on that, with Sphinx4 on a busy machine).
      */
     static synchronized PayaraProcess loadServer() throws Exception {
         if (loadServer == null) {
             PayaraProcess p = new PayaraProcess(Path.of("target/load-it" + fork()),
                     "earshot.limits.connections-per-minute=1000000", "earshot.limits.max-sessions-per-client=200",
                     "earshot.limits.max-connections=400", "earshot.limits.audio-seconds-per-minute=1000000",
-                    "earshot.engine.end-wait-ms=180000");
+                    "earshot.engine.end-wait-ms=180000").withEnergyEngine();
             p.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

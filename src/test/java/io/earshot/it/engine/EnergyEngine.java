@@ -30,8 +30,17 @@ public final class EnergyEngine implements TranscriptionEngine {
         "hotel", "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra",
         "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu"};
 
-    /** Earshot's engine constructor; the settings are not needed. */
+    /**
+     * Test setting: milliseconds of sleep per second of audio recognized (default 0), to make a job last long enough
+     * for a test to act while it transcribes (RestartIT kills the server mid-job). A sleep costs no processor time.
+     */
+    public static final String PACE = "earshot.test.energy.ms-per-second";
+
+    private final long msPerSecond;
+
+    /** Earshot's engine constructor; the settings are not needed, the pace is read from the system properties. */
     public EnergyEngine(EarshotConfig config) {
+        msPerSecond = Long.getLong(PACE, 0);
     }
 
     @Override
@@ -47,6 +56,7 @@ public final class EnergyEngine implements TranscriptionEngine {
     @Override
     public List<Recognition> recognize(short[] samples, int offset, int length) throws EngineException {
         check(samples, offset, length);
+        pace(length);
         List<Recognition> out = new ArrayList<>();
         List<Recognition.Word> words = new ArrayList<>();
         for (int[] w : stretches(samples, offset, length, 3)) {
@@ -95,6 +105,26 @@ public final class EnergyEngine implements TranscriptionEngine {
     @Override
     public void close() {
         // nothing held
+    }
+
+    private void pace(int length) throws EngineException {
+        if (msPerSecond > 0) {
+            try {
+                Thread.sleep(msPerSecond * length / 16_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EngineException("interrupted");
+            }
+        }
+    }
+
+    /** For each 20 ms frame of the samples (16 kHz), whether this engine takes it for voiced. */
+    public static boolean[] voicedFrames(short[] samples) {
+        boolean[] voiced = new boolean[samples.length / FRAME];
+        for (int f = 0; f < voiced.length; f++) {
+            voiced[f] = rms(samples, f * FRAME, FRAME) >= VOICED_RMS;
+        }
+        return voiced;
     }
 
     private static void check(short[] samples, int offset, int length) throws EngineException {
