@@ -157,11 +157,13 @@ test("the fake microphone's speech is transcribed live; a connection cut mid-str
   assert.equal(done.ended.transcription, "complete");
   assertExactlyOnce(done.transcripts);
   assert.equal(done.ended.last_seq, done.lastAck, "every chunk sent was stored");
-  // The fake microphone plays LibriVox clips 0870 and 0880 ("... mr john dashwood had then leisure to consider
-  // ...", "he was not an ill disposed young man"): their words, heard across the cut.
+  // The fake microphone plays two LibriVox clips, over and over; the server runs the fast test engine, which names
+  // each voiced stretch with a word (what Sphinx4 hears is TranscriptionIT's subject; how a Chromium recording
+  // decodes, WebmOpusReaderTest's): speech heard before the cut and after it, each utterance once.
   const heard = done.transcripts.map((t) => t.text).join(" ");
-  assert.match(heard, /dashwood|leisure|consider|power/);
-  assert.match(heard, /young|man|disposed|until/);
+  const spoken = done.transcripts.filter((t) => t.status === "final" && t.text);
+  assert.ok(spoken.length >= 2, "transcripts before and after the cut: " + JSON.stringify(done.transcripts));
+  assert.ok(spoken.some((t) => t.first > before.lastAck), "speech after the cut transcribed: " + heard);
   console.log(`live, codec ${before.codec}: first transcript "${before.transcripts[0].text}"; ${cut} connection(s) `
     + `cut at chunk ${before.lastAck}; resumed (${resumed.states.join(" > ")}); ${done.transcripts.length} `
     + `transcripts, ${done.ended.last_seq} chunks: ${heard}`);

@@ -309,11 +309,18 @@ final class JobRunner implements JobQueue.Work {
         waiting = f;
         try {
             check();
-            return f.get();
+            GuardedEngine.Outcome outcome = f.get();
+            if (GuardedEngine.STOPPING.equals(outcome.failure())) {
+                throw new CancellationException(); // the server stops: the job stays as it is, to run again
+            }
+            return outcome;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException();
         } catch (ExecutionException e) {
+            if (engine.isStopping()) {
+                throw new CancellationException();
+            }
             return new GuardedEngine.Outcome(null, "engine_unavailable");
         } finally {
             waiting = null;

@@ -80,6 +80,8 @@ final class StreamSession {
     private long lastForceNanos;
     /** When the oldest chunk not yet acked arrived, or 0: the ack latency metric; guarded by this. */
     private long oldestUnackedNanos;
+    /** Set once the storage is closed (a shutdown, a discarded restore): no event goes out after; guarded by this. */
+    private boolean storageClosed;
 
     StreamSession(String id, String resumeToken, String identity, String owner, SessionSettings settings,
             SessionStorage storage, SessionServices services, Restored restored) {
@@ -413,6 +415,7 @@ final class StreamSession {
     }
 
     synchronized void closeStorage() {
+        storageClosed = true;
         try {
             storage.close();
         } catch (IOException e) {
@@ -507,8 +510,8 @@ final class StreamSession {
         @Override
         public void recognized(List<Recognition> recognitions) {
             synchronized (StreamSession.this) {
-                if (state.isEnded()) {
-                    return;
+                if (state.isEnded() || storageClosed) {
+                    return; // an event that cannot be journaled is not sent: its number could come again
                 }
                 long base = intake.baseSamples();
                 for (Recognition recognition : recognitions) {
@@ -531,8 +534,8 @@ final class StreamSession {
         @Override
         public void notTranscribed(long fromSample, long toSample, String reason) {
             synchronized (StreamSession.this) {
-                if (state.isEnded()) {
-                    return;
+                if (state.isEnded() || storageClosed) {
+                    return; // an event that cannot be journaled is not sent: its number could come again
                 }
                 long startSample = intake.baseSamples() + fromSample;
                 long endSample = intake.baseSamples() + toSample;

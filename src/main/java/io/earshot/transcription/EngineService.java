@@ -53,6 +53,8 @@ public class EngineService {
     private ExecutorService executor;
     private CircuitBreaker breaker;
     private volatile State state = State.LOADING;
+    /** Set once the server shuts the engine down. */
+    private volatile boolean stopping;
 
     @PostConstruct
     void init() {
@@ -87,6 +89,7 @@ public class EngineService {
 
     @PreDestroy
     void shutdown() {
+        stopping = true;
         executor.shutdownNow();
         if (engine != null) {
             engine.close();
@@ -140,12 +143,25 @@ public class EngineService {
         return new LiveTranscriber(this::recognize, executor, Segmenter.Settings.defaults(), maxPending, listener);
     }
 
-    /** Recognizes one utterance through the breaker. Never throws. */
+    /**
+     * Recognizes one utterance through the breaker. Never throws. Once the server is stopping, a recognition that
+     * fails (an engine interrupted by the shutdown) or has not started fails with {@link GuardedEngine#STOPPING}.
+     */
     GuardedEngine.Outcome recognize(short[] samples) {
+        if (stopping) {
+            return new GuardedEngine.Outcome(null, GuardedEngine.STOPPING);
+        }
         if (state != State.READY) {
             return new GuardedEngine.Outcome(null, "engine_unavailable");
         }
-        return guarded.recognize(samples);
+        GuardedEngine.Outcome outcome = guarded.recognize(samples);
+        return outcome.failure() != null && stopping ? new GuardedEngine.Outcome(null, GuardedEngine.STOPPING)
+                : outcome;
+    }
+
+    /** Whether the server is shutting the engine down. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     /** Whether the engine has loaded (its breaker may still refuse calls). */

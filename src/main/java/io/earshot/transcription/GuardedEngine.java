@@ -19,6 +19,12 @@ public final class GuardedEngine {
     public record Outcome(List<Recognition> recognitions, String failure) {
     }
 
+    /**
+     * The failure of a recognition that the server's own shutdown cut short: not the engine's fault, and never
+     * reported to a client. The audio is stored; a live utterance is transcribed after the restart, a job runs again.
+     */
+    public static final String STOPPING = "stopping";
+
     private final TranscriptionEngine engine;
     private final CircuitBreaker breaker;
 

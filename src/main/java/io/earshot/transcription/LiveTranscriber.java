@@ -190,6 +190,15 @@ public final class LiveTranscriber implements PcmSink {
         }
         try {
             GuardedEngine.Outcome outcome = engine.recognize(u.samples());
+            synchronized (this) {
+                if (closed || GuardedEngine.STOPPING.equals(outcome.failure())) {
+                    // Closed meanwhile (the session is gone, or its storage closed by a shutdown), or cut short by
+                    // the shutdown: nothing to tell. A restored session transcribes the utterance again.
+                    inProgressStart = -1;
+                    running = false;
+                    return;
+                }
+            }
             long offsetMs = u.startSample() * 1000 / EngineFormat.SAMPLE_RATE;
             if (outcome.recognitions() != null) {
                 listener.recognized(u.startSample(), u.endSample(),

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo page and {@code earshot.js} in a real, headless Chromium (Debian's {@code chromium}, driven by npm
- * {@code playwright-core}), against a real server (its own Payara Micro, the development settings): the node test
+ * {@code playwright-core}), against a real server (its own Payara Micro, the development settings, the fast test
+ * engine: the subject is the page and the client, not recognition): the node test
  * runner runs {@code src/test/e2e/client.test.mjs} (earshot.js alone) and {@code src/test/e2e/demo.test.mjs}, with
  * a fake microphone playing LibriVox speech. Screenshots of
  * the page in its states go to {@code target/e2e-shots}. Skipped, with a message, where Chromium, Node.js or npm
@@ -39,7 +40,7 @@ class BrowserIT {
         // Two LibriVox clips with silence around them: what the fake microphone plays, over and over.
         Path speech = Path.of("target/e2e-speech.wav").toAbsolutePath();
         Files.write(speech, JobsIT.wav(LibriVox.clips().subList(0, 2)));
-        try (PayaraProcess server = new PayaraProcess(Path.of("target/browser-it"))) {
+        try (PayaraProcess server = new PayaraProcess(Path.of("target/browser-it")).withEnergyEngine()) {
             server.start();
             ProcessBuilder pb = new ProcessBuilder("node", "--test", "--test-concurrency=1", "--test-reporter=spec",
                     "client.test.mjs", "demo.test.mjs").directory(e2e.toFile()).redirectErrorStream(true);

@@ -481,6 +481,26 @@ class StreamSessionTest {
     }
 
     @Test
+    void aTranscriptThatArrivesAfterAShutdownIsNeitherSentNorNumbered() {
+        SessionHarness h = harness();
+        Peer p = h.connect();
+        StreamSession s = h.start(p, h.settings(Durability.OS, true));
+        p.audio(1, 50);
+        SessionHarness.FakeTranscription engine = h.transcriptions.get(0);
+        engine.recognize("before", 100, 300);
+
+        s.shutdown();
+        engine.recognize("after", 400, 600);
+        engine.listener.notTranscribed(9_600, 16_000, "engine_failed");
+
+        List<ServerMessage.Transcript> sent = p.sent().stream().filter(ServerMessage.Transcript.class::isInstance)
+                .map(ServerMessage.Transcript.class::cast).toList();
+        assertEquals(List.of("before"), sent.stream().map(ServerMessage.Transcript::text).toList(),
+                "with the storage closed, nothing could be journaled: nothing goes out");
+        assertTrue(engine.closed);
+    }
+
+    @Test
     void pastTheEndWaitEndedSaysHandedOffAndTheRestBecomesAJob() {
         SessionHarness h = harness("earshot.engine.end-wait-ms", "1000");
         Peer p = h.connect();

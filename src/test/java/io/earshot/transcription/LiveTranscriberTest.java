@@ -170,6 +170,43 @@ class LiveTranscriberTest {
         assertTrue(r.events.get(1).startsWith("skipped engine_failed"), r.events::toString);
     }
 
+    /**
+     * A shutdown: the engine, interrupted, fails with {@link GuardedEngine#STOPPING}. That is not reported as a
+     * skipped utterance, nor is anything after it: the audio is stored, and the restored session
+     * transcribes that utterance again (an event sent now, after the storage closed, would have no journal line).
+     */
+    @Test
+    void aRecognitionCutShortByAShutdownIsNotReported() throws Exception {
+        Recorder r = new Recorder();
+        CountDownLatch inEngine = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        LiveTranscriber.Recognizer stopping = samples -> {
+            int call = calls.incrementAndGet();
+            if (call == 1) {
+                return new GuardedEngine.Outcome(List.of(new Recognition("first", List.of(), null, 0, 10)), null);
+            }
+            inEngine.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new GuardedEngine.Outcome(null, GuardedEngine.STOPPING);
+        };
+        LiveTranscriber t = new LiveTranscriber(stopping, threads, Segmenter.Settings.defaults(), 16_000 * 60, r);
+        feed(t, stream(), 4_096);
+        assertTrue(inEngine.await(10, TimeUnit.SECONDS));
+        release.countDown();
+        Thread.sleep(300);
+        t.close();
+        // the engine said the server is stopping: nothing reported, no other utterance recognized, no end signalled
+        assertEquals(1, r.events.size(), r.events::toString);
+        assertTrue(r.events.get(0).startsWith("final first"), r.events::toString);
+        assertEquals(2, calls.get());
+        assertEquals(0, r.drainedCalls.get());
+    }
+
     @Test
     void twoSessionsOnOneThreadTakeTurnsUtteranceByUtterance() throws Exception {
         ExecutorService one = Executors.newSingleThreadExecutor();
